@@ -159,9 +159,15 @@ type batchAnswer struct {
 // errRunAlone tells a request of a batch to run alone, after it.
 var errRunAlone = errors.New("run alone")
 
-// BatchStats counts the batches of redemptions written and the redemptions
-// written in them; Fallbacks counts the batches that failed as a whole and
-// whose redemptions then ran alone.
+// BatchStats counts the batches of redemptions: Batches the transactions
+// that decided two or more redemption requests together, Redemptions the
+// requests they decided (new redemptions, refusals and replayed answers
+// alike), so that Redemptions/Batches is the batches' mean size and never
+// below two. A request decided alone is in neither: one that came alone,
+// or whose batch sent it to run after (its key or voucher also in the
+// batch), as is the one left in a batch that sent all the others after
+// it. Fallbacks counts the batches that failed as a whole and whose
+// redemptions then ran alone.
 type BatchStats struct {
 	Batches, Redemptions, Fallbacks int64
 	// Busy is the time spent writing batches of more than one: the share
@@ -212,13 +218,6 @@ func (s *Service) redeemBatched(ctx context.Context, b batchRedemption) (Redempt
 // always did, and under load the requests that arrive meanwhile queue.
 func (s *Service) writeRedemptionBatch(ctx context.Context, reqs []batchRedemption) ([]batchAnswer, error) {
 	out := make([]batchAnswer, len(reqs))
-	if len(reqs) == 1 {
-		b := reqs[0]
-		code := presentedCode{voucherID: b.voucherID, hash: b.codeHash, typed: b.codeHash != ""}
-		r, replayed, err := s.redeemAlone(b.ctx, b.c, b.shopID, b.key, b.request, code, nil)
-		out[0] = batchAnswer{r: r, replayed: replayed, err: err}
-		return out, nil
-	}
 	// One redemption per key in a batch: the others run after it, and see
 	// what it did (one per voucher is seen to once the vouchers are read,
 	// since a typed code's voucher is not known before).
@@ -233,18 +232,26 @@ func (s *Service) writeRedemptionBatch(ctx context.Context, reqs []batchRedempti
 		keysIn[k] = true
 		in = append(in, i)
 	}
+	if len(in) == 1 {
+		// A batch of one, or of one key sent again (a double press): the
+		// first runs alone, and its repeats after it.
+		b := reqs[in[0]]
+		code := presentedCode{voucherID: b.voucherID, hash: b.codeHash, typed: b.codeHash != ""}
+		r, replayed, err := s.redeemAlone(b.ctx, b.c, b.shopID, b.key, b.request, code, nil)
+		out[in[0]] = batchAnswer{r: r, replayed: replayed, err: err}
+		return out, nil
+	}
 	// The transaction is every member's; none of them runs under a claimed
 	// API key (Redeem sends those alone).
 	ctx = idem.WithoutPending(ctx)
 	answers := make([]batchAnswer, len(in))
 	start := time.Now()
 	defer func() { s.batchStats.busy.Add(int64(time.Since(start))) }()
-	var written int
 	var failed []int
 	err := s.store.InTx(ctx, func(tx Tx) error {
 		clear(answers)
 		var err error
-		written, failed, err = s.redeemInBatch(ctx, tx, reqs, in, answers)
+		failed, err = s.redeemInBatch(ctx, tx, reqs, in, answers)
 		return err
 	})
 	if err != nil {
@@ -259,19 +266,26 @@ func (s *Service) writeRedemptionBatch(ctx context.Context, reqs []batchRedempti
 		b := reqs[in[j]]
 		s.log.WarnContext(b.ctx, "typed voucher code not found", slog.String("shop", b.shopID), slog.String("ip", audit.OriginFrom(b.ctx).IP))
 	}
-	s.batchStats.batches.Add(1)
-	s.batchStats.redemptions.Add(int64(written))
+	decided := 0
 	for j, i := range in {
 		out[i] = answers[j]
+		if !errors.Is(answers[j].err, errRunAlone) {
+			decided++
+		}
+	}
+	// A transaction that decided one request, the others of its batch sent
+	// after it (one voucher at two tills), decided it as alone: no batch.
+	if decided >= 2 {
+		s.batchStats.batches.Add(1)
+		s.batchStats.redemptions.Add(int64(decided))
 	}
 	return out, nil
 }
 
 // redeemInBatch reads, judges and writes the requests reqs[in] in tx, and
-// puts each one's answer in answers; it returns how many it wrote, and
-// which answers are typed codes that matched no voucher (their failures
-// are counted in tx).
-func (s *Service) redeemInBatch(ctx context.Context, tx Tx, reqs []batchRedemption, in []int, answers []batchAnswer) (int, []int, error) {
+// puts each one's answer in answers; it returns which answers are typed
+// codes that matched no voucher (their failures are counted in tx).
+func (s *Service) redeemInBatch(ctx context.Context, tx Tx, reqs []batchRedemption, in []int, answers []batchAnswer) ([]int, error) {
 	bt, ok := tx.(RedemptionBatchTx)
 	if !ok {
 		bt = oneByOne{tx: tx}
@@ -293,7 +307,7 @@ func (s *Service) redeemInBatch(ctx context.Context, tx Tx, reqs []batchRedempti
 	}
 	reads, err := bt.ReadRedemptionBatch(ctx, q)
 	if err != nil {
-		return 0, nil, fmt.Errorf("read a batch of %d redemptions: %w", len(q.Refs), err)
+		return nil, fmt.Errorf("read a batch of %d redemptions: %w", len(q.Refs), err)
 	}
 	fails := maps.Clone(reads.Failures)
 	if fails == nil {
@@ -323,7 +337,7 @@ func (s *Service) redeemInBatch(ctx context.Context, tx Tx, reqs []batchRedempti
 					fails[k]++
 				}
 				if err := tx.RecordCodeFailures(ctx, keys, now, now.Add(-2*CodeFailureWindow)); err != nil {
-					return 0, nil, fmt.Errorf("record failed code: %w", err)
+					return nil, fmt.Errorf("record failed code: %w", err)
 				}
 				failed = append(failed, j)
 				continue
@@ -351,7 +365,7 @@ func (s *Service) redeemInBatch(ctx context.Context, tx Tx, reqs []batchRedempti
 		}
 		w, err := s.redemptionWrite(q.Refs[j], b.hash, p)
 		if err != nil {
-			return 0, nil, err
+			return nil, err
 		}
 		spent[t.Voucher.ID] = true
 		answers[j].r = p.redemption
@@ -366,18 +380,18 @@ func (s *Service) redeemInBatch(ctx context.Context, tx Tx, reqs []batchRedempti
 		if a := answers[j]; !reads.Reads[j].KeyFound && idem.Keeps(a.err) {
 			body, err := idem.EncodeRefusal(a.err)
 			if err != nil {
-				return 0, nil, err
+				return nil, err
 			}
 			refused = append(refused, KeptRefusal{Scope: q.Refs[j].Scope, Key: q.Refs[j].Key, RequestHash: reqs[i].hash, Response: body})
 		}
 	}
 	if len(ws) == 0 && len(refused) == 0 {
-		return 0, failed, nil
+		return failed, nil
 	}
 	if err := bt.WriteRedemptions(ctx, ws, refused); err != nil {
-		return 0, nil, fmt.Errorf("write a batch of %d redemptions: %w", len(ws), err)
+		return nil, fmt.Errorf("write a batch of %d redemptions: %w", len(ws), err)
 	}
-	return len(ws), failed, nil
+	return failed, nil
 }
 
 // redemptionWrite is what a batch writes for the redemption p of ref.

@@ -389,17 +389,18 @@ func pageCity(c config.City, zone *time.Location) (ui.City, error) {
 }
 
 // registerRedemptionBatches counts the batches of redemptions this hub
-// wrote, the redemptions written in them, and the batches that failed
-// whole and whose redemptions then ran one by one (a rising count says the
-// batches are refused by the database for a reason worth a look in the log).
+// decided (vouchers.BatchStats: two or more requests each), the requests
+// decided in them, and the batches that failed whole and whose redemptions
+// then ran one by one (a rising count says the batches are refused by the
+// database for a reason worth a look in the log).
 func registerRedemptionBatches(reg prometheus.Registerer, svc *vouchers.Service) error {
 	for name, c := range map[string]struct {
 		help  string
 		count func(vouchers.BatchStats) int64
 	}{
-		"cityhub_voucher_redemption_batches_total": {"Batches of voucher redemptions written, each in one transaction.",
+		"cityhub_voucher_redemption_batches_total": {"Batches of voucher redemptions: transactions that decided two or more redemption requests together.",
 			func(s vouchers.BatchStats) int64 { return s.Batches }},
-		"cityhub_voucher_redemptions_batched_total": {"Voucher redemptions written in batches.",
+		"cityhub_voucher_redemptions_batched_total": {"Voucher redemption requests decided in batches: new redemptions, refusals and replayed answers.",
 			func(s vouchers.BatchStats) int64 { return s.Redemptions }},
 		"cityhub_voucher_redemption_batch_fallbacks_total": {"Batches of voucher redemptions that failed whole; their redemptions then ran one by one.",
 			func(s vouchers.BatchStats) int64 { return s.Fallbacks }},
