@@ -66,6 +66,7 @@ func (s *voucherPages) handleVoucherScan(w http.ResponseWriter, r *http.Request,
 			detail = l.ErrorText(err)
 		}
 		heading := scanRefusalHeading(l, err)
+		httpx.SetRetryAfter(w, err)
 		w.Header().Set("Content-Type", "application/problem+json")
 		w.Header().Set("Cache-Control", "no-store")
 		w.WriteHeader(status)

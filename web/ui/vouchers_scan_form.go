@@ -10,6 +10,7 @@ import (
 	"cityhub/identity"
 	"cityhub/money"
 	"cityhub/vouchers"
+	"cityhub/web/httpx"
 )
 
 // voucherScanForm is handleVoucherScan for the page's plain form (no
@@ -30,6 +31,8 @@ func (s *voucherPages) voucherScanForm(w http.ResponseWriter, r *http.Request, c
 		if detail == "" {
 			detail = l.ErrorText(err)
 		}
+		// The wrong codes' pause says when, as the door's form does.
+		httpx.SetRetryAfter(w, err)
 		s.scanPage(w, r, c, status, "", &scanResult{Kind: "error", Title: scanRefusalHeading(l, err), Detail: detail, Code: code, Amount: amount})
 	}
 	shop, err := tillShop(r, c)
