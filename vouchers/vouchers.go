@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"cityhub/apperr"
 	"cityhub/money"
@@ -35,9 +36,10 @@ const (
 	MaxCents = 100_000_000
 )
 
-// Bounds of what administrators type, in bytes (a reference of a payment,
-// in characters). The refusals give them as their values, so that the
-// pages' words name them as the check enforces them.
+// Bounds of what administrators type, in characters as people count them
+// (an accented letter is one), as every area bounds its texts. The
+// refusals give them as their values, so that the pages' words name them
+// as the check enforces them.
 const (
 	MaxShopName            = 200
 	MaxShopAddress         = 300
@@ -69,10 +71,10 @@ func (s *Shop) Validate() error {
 	s.Address = strings.TrimSpace(s.Address)
 	s.District = PlaceCode(s.District)
 	s.Category = PlaceCode(s.Category)
-	if s.Name == "" || len(s.Name) > MaxShopName || !plaintext.Line(s.Name) {
+	if s.Name == "" || utf8.RuneCountInString(s.Name) > MaxShopName || !plaintext.Line(s.Name) {
 		return apperr.R(apperr.Invalid, "shop_name", "A shop needs a name of 1 to %d characters, one line without control characters.", MaxShopName)
 	}
-	if s.Address == "" || len(s.Address) > MaxShopAddress || !plaintext.Line(s.Address) {
+	if s.Address == "" || utf8.RuneCountInString(s.Address) > MaxShopAddress || !plaintext.Line(s.Address) {
 		return apperr.R(apperr.Invalid, "shop_address", "A shop needs an address of 1 to %d characters, one line without control characters.", MaxShopAddress)
 	}
 	if !slugRE.MatchString(s.District) {
@@ -164,10 +166,10 @@ type Campaign struct {
 // Validate checks a campaign's fields.
 func (c *Campaign) Validate() error {
 	c.Name = strings.TrimSpace(c.Name)
-	if c.Name == "" || len(c.Name) > MaxCampaignName || !plaintext.Line(c.Name) {
+	if c.Name == "" || utf8.RuneCountInString(c.Name) > MaxCampaignName || !plaintext.Line(c.Name) {
 		return apperr.R(apperr.Invalid, "campaign_name", "A campaign needs a name of 1 to %d characters, one line without control characters.", MaxCampaignName)
 	}
-	if len(c.Description) > MaxCampaignDescription || !plaintext.Lines(c.Description) {
+	if utf8.RuneCountInString(c.Description) > MaxCampaignDescription || !plaintext.Lines(c.Description) {
 		return apperr.R(apperr.Invalid, "campaign_description", "The description must be at most %d characters, without control characters.", MaxCampaignDescription)
 	}
 	// The bound as an amount, which the pages write as their language
