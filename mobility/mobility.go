@@ -57,9 +57,10 @@ type Station struct {
 // shown to riders, counted in the feeds or rented out.
 func (s Station) Registered(dock int) bool { return dock >= 1 && dock <= s.Capacity }
 
-// MaxName bounds a catalogue name, in bytes, MaxDescription a pricing
-// plan's description, and MaxRange an e-bike type's range on a full
-// battery, in meters (1,000 km).
+// MaxName bounds a catalogue name and MaxDescription a pricing plan's
+// description, in characters as people count them (an accented letter is
+// one), as every area bounds its texts; MaxRange an e-bike type's range
+// on a full battery, in meters (1,000 km).
 const (
 	MaxName        = 200
 	MaxDescription = 1000
@@ -67,10 +68,10 @@ const (
 )
 
 // ValidName reports whether s may be a catalogue item's name in one
-// language: one line of at most MaxName bytes; required says whether it
+// language: one line of at most MaxName characters; required says whether it
 // may be empty (the Italian one may not).
 func ValidName(s string, required bool) bool {
-	return (!required || strings.TrimSpace(s) != "") && len(s) <= MaxName && plaintext.Line(s)
+	return (!required || strings.TrimSpace(s) != "") && utf8.RuneCountInString(s) <= MaxName && plaintext.Line(s)
 }
 
 // ValidNames is the check of an item's names: the Italian one required,
@@ -78,9 +79,9 @@ func ValidName(s string, required bool) bool {
 func ValidNames(it, en string) bool { return ValidName(it, true) && ValidName(en, false) }
 
 // ValidDescription reports whether s may be a plan's description in one
-// language: lines of at most MaxDescription bytes, possibly empty.
+// language: lines of at most MaxDescription characters, possibly empty.
 func ValidDescription(s string) bool {
-	return len(s) <= MaxDescription && plaintext.Lines(s)
+	return utf8.RuneCountInString(s) <= MaxDescription && plaintext.Lines(s)
 }
 
 // MaxCapacity bounds the docks of one station.

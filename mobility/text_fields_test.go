@@ -86,3 +86,55 @@ func TestCatalogueNameRefusalsNameTheBound(t *testing.T) {
 		}
 	}
 }
+
+// The catalogue's names and a plan's descriptions are bounded in
+// characters, as the refusals say: at the bound in accented letters (two
+// bytes each) they pass and a station so named is kept as typed; one more
+// is refused. The bounds once counted bytes, refusing half as many.
+func TestCatalogueTextBoundsCountCharacters(t *testing.T) {
+	t.Parallel()
+	name, description := strings.Repeat("é", mobility.MaxName), strings.Repeat("è", mobility.MaxDescription)
+	plan := func(nameIT, nameEN, descIT, descEN string) error {
+		return mobility.PricingPlan{ID: "p", NameIT: nameIT, NameEN: nameEN, DescriptionIT: descIT, DescriptionEN: descEN}.Validate()
+	}
+	station := func(nameIT, nameEN string) error {
+		return mobility.Station{ID: "s", NameIT: nameIT, NameEN: nameEN, Lat: 41.13, Lon: 14.78, Capacity: 4}.Validate()
+	}
+	vehicle := func(nameIT, nameEN string) error {
+		return mobility.VehicleType{ID: "t", NameIT: nameIT, NameEN: nameEN, Propulsion: mobility.Human, PricingPlanID: "p"}.Validate()
+	}
+	for what, err := range map[string]error{
+		"a station's names":      station(name, name),
+		"a vehicle type's names": vehicle(name, name),
+		"a plan's names":         plan(name, name, "", ""),
+		"a plan's descriptions":  plan("Base", "", description, description),
+	} {
+		if err != nil {
+			t.Errorf("%s at the bound in accented letters: %v", what, err)
+		}
+	}
+	for reason, err := range map[string]error{
+		"station_name":             station("Piazza", name+"é"),
+		"vehicle_type_name":        vehicle(name+"é", ""),
+		"pricing_plan_name":        plan(name+"é", "", "", ""),
+		"pricing_plan_description": plan("Base", "", "", description+"è"),
+	} {
+		if apperr.ReasonOf(err) != reason {
+			t.Errorf("one character over the bound: %v, want %s", err, reason)
+		}
+	}
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		svc := mobilitytest.NewService(db.Mobility(), nil)
+		ctx := context.Background()
+		if err := simulator.SeedCatalogue(ctx, svc, simulator.Layout("named", 1, 4)); err != nil {
+			t.Fatal(err)
+		}
+		st := mobility.Station{ID: "named-002", NameIT: name, NameEN: name, Lat: 41.13, Lon: 14.78, Capacity: 4}
+		if _, err := svc.CreateStation(ctx, identity.System(), st); err != nil {
+			t.Fatalf("a station named at the bound: %v", err)
+		}
+		if got, err := svc.Station(ctx, identity.System(), st.ID); err != nil || got.NameIT != name || got.NameEN != name {
+			t.Fatalf("the station named at the bound, read back: %q %q, %v", got.NameIT, got.NameEN, err)
+		}
+	})
+}
