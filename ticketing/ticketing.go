@@ -211,7 +211,7 @@ type SeatRow struct {
 }
 
 func label(field, v string) error {
-	if v == "" || len(v) > MaxLabel || strings.ContainsAny(v, "/ ") || !plaintext.Line(v) {
+	if v == "" || utf8.RuneCountInString(v) > MaxLabel || strings.ContainsAny(v, "/ ") || !plaintext.Line(v) {
 		return apperr.R(apperr.Invalid, "invalid_"+field, "A "+field+" name must be 1 to %d characters without spaces, slashes or control characters.", MaxLabel)
 	}
 	return nil
