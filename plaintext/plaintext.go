@@ -16,6 +16,10 @@
 // joiner and non-joiner (emoji, Persian, the Indian scripts) and the
 // left-to-right and right-to-left marks (mixed Arabic or Hebrew and Latin
 // text) are text, and stay allowed.
+//
+// Every bound on such a text's length counts characters (runes), as the
+// people who type it count them and as the refusals say: an accented
+// letter is one, where a bound in bytes would take half as many.
 package plaintext
 
 import (
