@@ -132,3 +132,62 @@ func TestTillSaysAShopNamedTwiceInItsOwnWords(t *testing.T) {
 		}
 	}
 }
+
+// The pages that take the till's shop read it once too: the scanner and
+// the shop's page named with ?shop= twice (two shops, or one twice) are
+// 400 in words asking for one shop, where they showed the first one. A
+// redemption so named is refused under a heading of its own, by the
+// scanner's script and its plain form, not as a voucher not accepted: the
+// voucher was not looked at.
+func TestTillPagesReadTheShopOnce(t *testing.T) {
+	t.Parallel()
+	env, shops, v := scanFixture(t, "Libreria", "Cartoleria")
+	ctx := context.Background()
+	admin := identity.Caller{AccountID: "acc_admin", Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
+	staff, _ := env.account(t, identity.RoleMerchant, shops[0].ID)
+	if _, err := env.Identity.SetGrants(ctx, admin, staff.ID, []identity.Grant{{Role: identity.RoleMerchant, Scope: shops[0].ID}, {Role: identity.RoleMerchant, Scope: shops[1].ID}}); err != nil {
+		t.Fatal(err)
+	}
+	loner, _ := env.account(t, identity.RoleMerchant, shops[1].ID)
+	srv := httptest.NewServer(env.Server)
+	defer srv.Close()
+	pc := webtest.SignedIn(t, srv.URL, staff.Email, testPassword)
+	lc := webtest.SignedIn(t, srv.URL, loner.Email, testPassword)
+	a, b := shops[0].ID, shops[1].ID
+	const twiceWords = "Il negozio è indicato più di una volta: scegline uno."
+	for _, tc := range []struct {
+		who *webtest.PageClient
+		q   string
+	}{
+		{pc, url.Values{"shop": {a, b}}.Encode()},
+		{pc, url.Values{"shop": {a, a}}.Encode()},
+		{lc, url.Values{"shop": {b, b}}.Encode()},
+	} {
+		for _, path := range []string{"/staff/scan", "/staff/vouchers"} {
+			res, body := tc.who.Get(path + "?" + tc.q)
+			if res.StatusCode != http.StatusBadRequest || !strings.Contains(body, twiceWords) || strings.Contains(body, `data-testid="scan-shop"`) ||
+				strings.Contains(body, `data-testid="owed"`) {
+				t.Errorf("%s?%s: %d, want 400 saying %q\n%s", path, tc.q, res.StatusCode, twiceWords, body)
+			}
+		}
+	}
+
+	q := url.Values{"shop": {a, b}}.Encode()
+	for _, tc := range []struct{ lang, heading string }{{"it", "Quale negozio?"}, {"en", "Which shop?"}} {
+		if tc.lang == "en" {
+			english(pc)
+		}
+		res, out := pc.PostJSON(ui.VoucherScanEndpoint+"?"+q, pc.CSRF("/staff/scan?shop="+a), `{"code":"`+v.TypedCode+`","amount_cents":2350}`)
+		if res.StatusCode != http.StatusBadRequest || out["reason"] != "shop_required" || out["heading"] != tc.heading {
+			t.Errorf("%s, the scanner's script: %d %v, want 400 under %q", tc.lang, res.StatusCode, out, tc.heading)
+		}
+		res, body := pc.Post(ui.VoucherScanEndpoint+"?"+q, url.Values{"code": {v.TypedCode}, "amount": {"23,50"}, "csrf_token": {pc.CSRF("/staff/scan?shop=" + a)}})
+		if kind, text := answerOf(t, body); res.StatusCode != http.StatusBadRequest || kind != "error" || !strings.HasPrefix(strings.TrimSpace(text), tc.heading) {
+			t.Errorf("%s, the scanner's form: %d %s %q, want 400 under %q", tc.lang, res.StatusCode, kind, text, tc.heading)
+		}
+	}
+	mine, err := env.Deps.Vouchers.MyVoucher(ctx, identity.Caller{AccountID: "acc_anna"}, v.ID)
+	if err != nil || mine.Status != vouchers.VoucherActive || len(mine.Redemptions) != 0 {
+		t.Fatalf("the voucher after redemptions naming the shop twice: %+v, %v", mine, err)
+	}
+}

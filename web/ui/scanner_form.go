@@ -107,7 +107,10 @@ func (s *homePages) scans(c identity.Caller, role identity.Role) bool {
 // shop's own page): every redemption the page sends is for that shop, and
 // until one is chosen the page scans nothing.
 func (s *homePages) merchantScan(r *http.Request, c identity.Caller, page *scannerPage) error {
-	shop := r.URL.Query().Get("shop")
+	shop, err := requestedShop(r)
+	if err != nil {
+		return err
+	}
 	ch, err := chooseShop(r.Context(), s.vouchers, c, "/staff/scan", shop)
 	if err != nil {
 		return err
@@ -130,6 +133,15 @@ func (s *homePages) merchantScan(r *http.Request, c identity.Caller, page *scann
 // not above the endpoint's (/staff/vouchers/redeem,
 // /staff/tickets/check-in).
 func (s *homePages) showScanResult(w http.ResponseWriter, r *http.Request, c identity.Caller, status int, performance string, res *scanResult) {
+	if _, err := requestedShop(r); err != nil {
+		// The shop was named twice, which res refuses: the page is the
+		// scanner as if none were named, where staff of several shops
+		// choose one (and staff of one get theirs).
+		r = r.Clone(r.Context())
+		q := r.URL.Query()
+		q.Del("shop")
+		r.URL.RawQuery = q.Encode()
+	}
 	page, err := s.scannerPageFor(r, c, performance)
 	if err != nil {
 		s.pageError(w, r, err)

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 
@@ -18,11 +19,28 @@ import (
 // where the words for shop_required tell staff of several shops to
 // choose, which the staff of one are not.
 func tillShop(r *http.Request, c identity.Caller) (string, error) {
+	requested, err := requestedShop(r)
+	if err != nil {
+		return "", err
+	}
+	return vouchers.ShopOf(c, requested)
+}
+
+// requestedShop is the request's ?shop= ("" when none), read once by every
+// page that takes it: named twice, alike or not, it is refused as tillShop
+// refuses it (givenTwice), where the page would show the first.
+func requestedShop(r *http.Request) (string, error) {
 	requested, err := httpx.Choice(r.URL.Query(), "shop", "shop_required")
 	if err != nil {
 		return "", givenTwice{err: err, words: "error.twice.shop"}
 	}
-	return vouchers.ShopOf(c, requested)
+	return requested, nil
+}
+
+// shopNamedTwice reports whether err refuses a shop named more than once.
+func shopNamedTwice(err error) bool {
+	var g givenTwice
+	return errors.As(err, &g) && g.words == "error.twice.shop"
 }
 
 // givenTwice is httpx.Choice's refusal of a choice given more than once,

@@ -190,8 +190,12 @@ func pressKey(c identity.Caller, code string, cents int64) string {
 // "Importo non valido" (the amount is what is wrong, not the voucher), a
 // voucher that read but may not be used "Buono non accettato", and a code
 // not looked at (the wrong codes' pause) "Codice non controllato", as the
-// door's page and the script say.
+// door's page and the script say. A till that named its shop twice is
+// asked "Quale negozio?": the voucher was not looked at either.
 func scanRefusalHeading(l *locale, err error) string {
+	if shopNamedTwice(err) {
+		return l.T("scan.shop.twice")
+	}
 	if amountFault(err) {
 		return l.T("scan.amount.invalid")
 	}

@@ -52,7 +52,11 @@ func (s *voucherPages) myOnlyShop(ctx context.Context, c identity.Caller, reques
 // to change to another.
 func (s *voucherPages) handleVoucherStaffPage(w http.ResponseWriter, r *http.Request, c identity.Caller) {
 	ctx := r.Context()
-	requested := r.URL.Query().Get("shop")
+	requested, err := requestedShop(r)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
 	chooser, err := chooseShop(ctx, s.vouchers, c, "/staff/vouchers", requested)
 	if err != nil {
 		s.pageError(w, r, err)
