@@ -18,7 +18,9 @@ import (
 // 422 under "Importo non valido" with the words that name the range, where
 // the first was 400 "Buono non accettato"; the script's endpoint answers an
 // amount over the most with the same status, reason and heading, a number
-// of cents too large to hold too (where it was 400 wrong_type).
+// of cents too large to hold too (where it was 400 wrong_type). The range's
+// most is written as the hub writes money, with its cents (1.000.000,00 €,
+// €1,000,000.00), where the Italian till wrote 1.000.000 €.
 func TestTillAmountOutOfRangeOneAnswer(t *testing.T) {
 	t.Parallel()
 	env, shops, v := scanFixture(t, "Libreria")
@@ -28,7 +30,7 @@ func TestTillAmountOutOfRangeOneAnswer(t *testing.T) {
 	pc := webtest.SignedIn(t, srv.URL, staff.Email, testPassword)
 	csrf := pc.CSRF("/staff/scan")
 	code := strings.ToLower(v.TypedCode)
-	const rangeWords = "al massimo 1.000.000"
+	const rangeWords = "al massimo 1.000.000,00\u00a0€;"
 	for _, amount := range []string{"2000000", "2.000.000,00", "1234567890123456789012345", "0"} {
 		for _, confirm := range []string{"", "1"} {
 			form := url.Values{"csrf_token": {csrf}, "code": {code}, "amount": {amount}}
@@ -54,5 +56,15 @@ func TestTillAmountOutOfRangeOneAnswer(t *testing.T) {
 				t.Errorf("the script's endpoint (%s%q): %d %v", cents, preview, res.StatusCode, p)
 			}
 		}
+	}
+	english(pc)
+	const englishRange = "at most €1,000,000.00;"
+	res, page := pc.Post(ui.VoucherScanEndpoint, url.Values{"csrf_token": {csrf}, "code": {code}, "amount": {"0"}})
+	if kind, text := answerOf(t, page); res.StatusCode != http.StatusUnprocessableEntity || kind != "error" || !strings.Contains(text, englishRange) {
+		t.Errorf("in English, amount 0: %d %s %q", res.StatusCode, kind, text)
+	}
+	res, p := pc.PostJSON(ui.VoucherScanEndpoint, csrf, `{"code":"`+code+`","amount_cents":0,"preview":true}`)
+	if detail, _ := p["detail"].(string); res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(detail, englishRange) {
+		t.Errorf("in English, the script's endpoint for 0 cents: %d %v", res.StatusCode, p)
 	}
 }
