@@ -254,13 +254,22 @@ const minTypedRunes = 20
 // typedFields are the fields whose text a person writes at length: the
 // pages' text areas (a report, a proposal, a comment, an answer, a note, a
 // flag's reason, a seat map's rows and prices, a plan's or campaign's
-// description) and the one-line titles and addresses written with them.
-// Only these come back on an expired form's page: a field's name cannot
-// tell a secret (a password field named "current", a scanned ticket's
-// code, a form's own keys), so nothing is given back by elimination.
+// description) and the one-line titles, names and addresses written with
+// them (typedField). Only these come back on an expired form's page: a
+// field's name cannot tell a secret (a password field named "current", a
+// scanned ticket's code, a form's own keys), so nothing is given back by
+// elimination.
 var typedFields = map[string]bool{
 	"answer": true, "body": true, "comment": true, "description": true, "description_it": true, "description_en": true,
-	"note": true, "reason": true, "rows": true, "prices": true, "title": true, "address": true,
+	"note": true, "reason": true, "rows": true, "prices": true, "title": true, "address": true, "name": true,
+}
+
+// typedField reports whether the field name is one of typedFields, or a
+// name in one language: a station's, a vehicle type's or a plan's
+// (name_it, name_en) and a seat category's (name_it.<category>).
+func typedField(name string) bool {
+	lang, _, _ := strings.Cut(name, ".")
+	return typedFields[name] || lang == "name_it" || lang == "name_en"
 }
 
 // csrfTyped is the texts of a form that someone typed and would lose: the
@@ -269,7 +278,7 @@ var typedFields = map[string]bool{
 func csrfTyped(form url.Values) []typedText {
 	names := make([]string, 0, len(form))
 	for name := range form {
-		if typedFields[name] {
+		if typedField(name) {
 			names = append(names, name)
 		}
 	}
