@@ -375,7 +375,7 @@ func grantNames(gs []Grant) []any {
 // ClearAccountLoginLimits lets a city administrator forget the failed
 // logins held against an account's address, from every network, so that
 // a person locked out after too many tries logs in at once. It says how
-// many attempts it forgot, and records that in the audit log. Forbidden
+// many counters it emptied (not attempts), and records that in the audit log. Forbidden
 // unless admin holds city_admin; NotFound for a missing or erased account.
 func (s *Service) ClearAccountLoginLimits(ctx context.Context, admin Caller, accountID string) (int, error) {
 	if err := requireAdmin(admin, "clear login limits"); err != nil {

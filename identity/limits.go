@@ -160,8 +160,9 @@ func (s *Service) loginSucceeded(ctx context.Context, tx Tx, attempt string, a A
 // address (its own bucket and its buckets with every network) and against a
 // client address (its own bucket, its buckets with every account and its
 // sign-ups), so that a citizen, or everyone behind a school's address, can
-// log in at once. Either may be empty, not both. It returns how many counted
-// attempts were forgotten. It checks no caller: it is for the operator at the
+// log in at once. Either may be empty, not both. It returns how many
+// counters it emptied (the account's, each pair's, the network's, ...), not
+// how many attempts they held. It checks no caller: it is for the operator at the
 // command line (cityhub clear-login-limits), like EnsureAccount. Invalid for
 // an unreadable address or when both are empty.
 func (s *Service) ClearLoginLimits(ctx context.Context, email, ip string) (int, error) {

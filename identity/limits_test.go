@@ -193,9 +193,11 @@ func TestLoginSharedAddress(t *testing.T) {
 		// The same pupil elsewhere is not the school.
 		f.login(t, "alunno@example.org", password, "198.51.100.3", "")
 
+		// Counters, not attempts: the school's own and one for each
+		// account guessed from it.
 		n, err := f.svc.ClearLoginLimits(context.Background(), "", school)
-		if err != nil || n != 2*limits.PerIP {
-			t.Fatalf("clear the school's address: %d, %v; want its own and its pairs' %d attempts forgotten", n, err, 2*limits.PerIP)
+		if err != nil || n != 1+limits.PerIP {
+			t.Fatalf("clear the school's address: %d, %v; want its own counter and its %d pairs' emptied", n, err, limits.PerIP)
 		}
 		f.login(t, "alunno@example.org", password, school, "")
 	})
@@ -213,9 +215,11 @@ func TestClearLoginLimitsOfAccount(t *testing.T) {
 			f.login(t, "anna@example.org", "wrong password!", fmt.Sprintf("203.0.113.%d", i), apperr.Unauthenticated)
 		}
 		f.login(t, "anna@example.org", password, "192.0.2.10", apperr.RateLimited)
+		// Counters, not attempts: the account's own and one for each
+		// network it was tried from.
 		n, err := f.svc.ClearLoginLimits(context.Background(), "ANNA@example.org", "")
-		if err != nil || n != 2*limits.PerAccount {
-			t.Fatalf("clear: %d, %v; want the account's and its pairs' %d attempts", n, err, 2*limits.PerAccount)
+		if err != nil || n != 1+limits.PerAccount {
+			t.Fatalf("clear: %d, %v; want the account's counter and its %d pairs' emptied", n, err, limits.PerAccount)
 		}
 		f.login(t, "anna@example.org", password, "192.0.2.10", "")
 		if _, err := f.svc.ClearLoginLimits(context.Background(), "", ""); !apperr.Has(err, apperr.Invalid) {
@@ -223,6 +227,35 @@ func TestClearLoginLimitsOfAccount(t *testing.T) {
 		}
 		if _, err := f.svc.ClearLoginLimits(context.Background(), "", "not an address"); !apperr.Has(err, apperr.Invalid) {
 			t.Fatalf("clear a bad address: %v, want invalid", err)
+		}
+	})
+}
+
+// Clearing says how many counters it emptied, not how many attempts they
+// held: five failures from one network are the account's counter and the
+// pair's; a second network adds its pair.
+func TestClearLoginLimitsCountsCounters(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		f := newLimitsFixture(t, db, identity.LoginLimits{PerAccountIP: 5, PerAccount: 20, PerIP: 50, Window: 15 * time.Minute})
+		f.register(t, "anna@example.org")
+		fail := func(ip string, times int) {
+			for range times {
+				f.login(t, "anna@example.org", "wrong password!", ip, apperr.Unauthenticated)
+			}
+		}
+		fail("203.0.113.1", 5)
+		if n, err := f.svc.ClearLoginLimits(context.Background(), "anna@example.org", ""); err != nil || n != 2 {
+			t.Fatalf("clear after five failures from one network: %d, %v; want 2 counters", n, err)
+		}
+		fail("203.0.113.1", 3)
+		fail("2001:db8:5::1", 2)
+		if n, err := f.svc.ClearLoginLimits(context.Background(), "anna@example.org", ""); err != nil || n != 3 {
+			t.Fatalf("clear after failures from two networks: %d, %v; want 3 counters", n, err)
+		}
+		fail("203.0.113.1", 4)
+		if n, err := f.svc.ClearLoginLimits(context.Background(), "", "203.0.113.1"); err != nil || n != 2 {
+			t.Fatalf("clear the network after four failures: %d, %v; want its counter and its pair's", n, err)
 		}
 	})
 }

@@ -118,7 +118,7 @@ type Tx interface {
 	CountLoginAttempts(ctx context.Context, pattern string, since time.Time) (int, error)
 	// ClearLoginAttempts forgets the attempts of every subject matching
 	// pattern, in which * stands for any run of characters, and says how
-	// many it forgot.
+	// many of those subjects (counters) it emptied, not how many attempts.
 	ClearLoginAttempts(ctx context.Context, pattern string) (int, error)
 	// LoginAddressKnown reports whether the account with the normalised
 	// email logged in from network at or after since.

@@ -85,11 +85,14 @@ func (tx *Tx) ReleaseLoginAttempt(ctx context.Context, attempt string) error {
 
 // ClearLoginAttempts implements identity.Tx.
 func (tx *Tx) ClearLoginAttempts(ctx context.Context, pattern string) (int, error) {
-	tag, err := tx.q.Exec(ctx, `DELETE FROM login_failures WHERE subject LIKE $1 ESCAPE '\'`, likePattern(pattern))
+	// Counters emptied, not rows: a table row is one attempt in one counter.
+	var n int
+	err := tx.q.QueryRow(ctx, `WITH gone AS (DELETE FROM login_failures WHERE subject LIKE $1 ESCAPE '\' RETURNING subject)
+		SELECT count(DISTINCT subject) FROM gone`, likePattern(pattern)).Scan(&n)
 	if err != nil {
 		return 0, wrap("clear login attempts", err)
 	}
-	return int(tag.RowsAffected()), nil
+	return n, nil
 }
 
 // likePattern turns a pattern with * for any characters into a LIKE

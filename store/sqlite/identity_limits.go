@@ -63,15 +63,18 @@ func (tx *Tx) ReleaseLoginAttempt(ctx context.Context, attempt string) error {
 
 // ClearLoginAttempts implements identity.Tx.
 func (tx *Tx) ClearLoginAttempts(ctx context.Context, pattern string) (int, error) {
-	res, err := tx.q.ExecContext(ctx, `DELETE FROM login_failures WHERE subject LIKE ? ESCAPE '\'`, likePattern(pattern))
-	if err != nil {
+	// Counters emptied, not rows: a table row is one attempt in one
+	// counter. Counted first, in the same transaction, as SQLite cannot
+	// aggregate what a DELETE returns.
+	var n int
+	if err := tx.q.QueryRowContext(ctx, `SELECT count(DISTINCT subject) FROM login_failures WHERE subject LIKE ? ESCAPE '\'`,
+		likePattern(pattern)).Scan(&n); err != nil {
+		return 0, wrap("count login counters", err)
+	}
+	if _, err := tx.q.ExecContext(ctx, `DELETE FROM login_failures WHERE subject LIKE ? ESCAPE '\'`, likePattern(pattern)); err != nil {
 		return 0, wrap("clear login attempts", err)
 	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return 0, wrap("clear login attempts", err)
-	}
-	return int(n), nil
+	return n, nil
 }
 
 // likePattern turns a pattern with * for any characters into a LIKE
