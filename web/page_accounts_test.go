@@ -336,7 +336,6 @@ func TestAccountFormsNeedCSRF(t *testing.T) {
 		"/password/reset":           {"token": {"pr_x"}, "new_password": {"una password lunga"}, "repeat_password": {"una password lunga"}},
 		"/account/password":         {"current": {testPassword}, "new_password": {"una password lunga"}, "repeat_password": {"una password lunga"}},
 		"/account/email":            {"new_email": {"y@example.org"}, "email_password": {testPassword}},
-		"/login/oidc/link":          {"password": {testPassword}},
 		"/account/verify/resend?x=": {"email": {anna.Email}},
 	}
 	for path, form := range forms {

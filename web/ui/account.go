@@ -63,6 +63,16 @@ func init() {
 		"account_reset", "account", "account_oidc_link", "account_oidc_error")
 }
 
+// oidcOnly serves h only when a SPID/CIE provider is configured, and
+// answers 404 otherwise.
+func (a *accountPages) oidcOnly(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !a.noOIDC(w, r) {
+			h.ServeHTTP(w, r)
+		}
+	})
+}
+
 // noOIDC answers 404 when no SPID/CIE provider is configured.
 func (a *accountPages) noOIDC(w http.ResponseWriter, r *http.Request) bool {
 	if a.oidc != nil {

@@ -199,6 +199,11 @@ func (u *UI) Register(mux *http.ServeMux) {
 	if a := u.accounts; a != nil {
 		open := func(h http.HandlerFunc) http.Handler { return httpx.Secured(h) }
 		form := func(h http.HandlerFunc) http.Handler { return httpx.Secured(s.csrfProtected(h)) }
+		// spid answers 404 without a provider before anything else (the
+		// session, the CSRF token), so that every SPID/CIE route answers
+		// alike; with one, a route needing a session sends a visitor to
+		// sign in first.
+		spid := func(h http.Handler) http.Handler { return httpx.Secured(a.oidcOnly(h)) }
 		mux.Handle("GET /signup", open(a.handleSignupPage))
 		mux.Handle("POST /signup", form(a.handleSignup))
 		mux.Handle("GET /signup/sent", open(a.handleSignupSent))
@@ -213,15 +218,15 @@ func (u *UI) Register(mux *http.ServeMux) {
 		mux.Handle("GET /account", page(a.handleAccountPage))
 		mux.Handle("POST /account/password", action(a.handleChangePassword))
 		mux.Handle("POST /account/email", action(a.handleChangeEmail))
-		mux.Handle("GET /account/spid", page(a.handleOIDCLinkStart))
-		mux.Handle("POST /account/email/spid", action(a.handleChangeEmailSPID))
-		mux.Handle("GET /login/oidc/email", page(a.handleEmailSPIDStart))
-		mux.Handle("GET /login/oidc", open(a.handleOIDCStart))
-		mux.Handle("GET /login/oidc/callback", open(a.handleOIDCCallback))
-		mux.Handle("GET /login/oidc/link", open(a.handleOIDCLinkPage))
-		mux.Handle("POST /login/oidc/link", form(a.handleOIDCLink))
-		mux.Handle("GET /login/oidc/connect", page(a.handleOIDCConnectPage))
-		mux.Handle("POST /login/oidc/connect", action(a.handleOIDCConnect))
+		mux.Handle("GET /account/spid", spid(page(a.handleOIDCLinkStart)))
+		mux.Handle("POST /account/email/spid", spid(action(a.handleChangeEmailSPID)))
+		mux.Handle("GET /login/oidc/email", spid(page(a.handleEmailSPIDStart)))
+		mux.Handle("GET /login/oidc", spid(open(a.handleOIDCStart)))
+		mux.Handle("GET /login/oidc/callback", spid(open(a.handleOIDCCallback)))
+		mux.Handle("GET /login/oidc/link", spid(open(a.handleOIDCLinkPage)))
+		mux.Handle("POST /login/oidc/link", spid(form(a.handleOIDCLink)))
+		mux.Handle("GET /login/oidc/connect", spid(page(a.handleOIDCConnectPage)))
+		mux.Handle("POST /login/oidc/connect", spid(action(a.handleOIDCConnect)))
 	}
 
 	// The city administrator's account pages (accounts_admin.go): the
