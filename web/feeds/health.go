@@ -103,10 +103,14 @@ func (f *Handler) metricsHandler() http.Handler {
 }
 
 // fromThisMachine: the request's peer is a loopback address and no proxy
-// says it forwarded it from elsewhere.
+// says it forwarded it from elsewhere. A forwarding header refuses by its
+// presence, empty too: a proxy on this machine that sends one blank still
+// forwards someone else's request.
 func fromThisMachine(r *http.Request) bool {
-	if r.Header.Get("X-Forwarded-For") != "" || r.Header.Get("Forwarded") != "" || r.Header.Get("X-Real-Ip") != "" {
-		return false
+	for _, h := range []string{"X-Forwarded-For", "Forwarded", "X-Real-Ip"} {
+		if _, ok := r.Header[h]; ok {
+			return false
+		}
 	}
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {

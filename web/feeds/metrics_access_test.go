@@ -1,6 +1,9 @@
 package feeds
 
 import (
+	"bufio"
+	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -33,10 +36,34 @@ func TestMetricsAreNotForThePublic(t *testing.T) {
 		{"203.0.113.9:40000", nil, http.StatusForbidden},
 		{"127.0.0.1:40000", []string{"X-Forwarded-For", "203.0.113.9"}, http.StatusForbidden},
 		{"127.0.0.1:40000", []string{"Forwarded", "for=203.0.113.9"}, http.StatusForbidden},
+		{"127.0.0.1:40000", []string{"X-Real-IP", "203.0.113.9"}, http.StatusForbidden},
+		// A header present but empty says a proxy is in the way all the
+		// same.
+		{"127.0.0.1:40000", []string{"X-Forwarded-For", ""}, http.StatusForbidden},
+		{"127.0.0.1:40000", []string{"Forwarded", ""}, http.StatusForbidden},
+		{"127.0.0.1:40000", []string{"X-Real-IP", ""}, http.StatusForbidden},
 	} {
 		if got := get(open, tc.remote, tc.header...); got != tc.want {
 			t.Errorf("no token, from %s %v: %d, want %d", tc.remote, tc.header, got, tc.want)
 		}
+	}
+	// Over the wire too: an empty header line, as curl -H 'X-Forwarded-For;'
+	// sends it, reaches the check.
+	srv := httptest.NewServer(open)
+	defer srv.Close()
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "GET /metrics HTTP/1.1\r\nHost: x\r\nX-Forwarded-For:\r\nConnection: close\r\n\r\n")
+	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusForbidden {
+		t.Errorf("an empty X-Forwarded-For line over the wire: %d, want 403", res.StatusCode)
 	}
 	guarded := serve(Deps{Registry: prometheus.NewRegistry(), MetricsToken: "s3cret-token"})
 	for _, tc := range []struct {
