@@ -108,8 +108,8 @@ func (s *Server) notCanonical(w http.ResponseWriter, r *http.Request) bool {
 }
 
 // observe logs each request, counts it in /metrics under the route pattern
-// it matched, sets HSTS when the public URL is https, and turns a panic
-// into a 500 problem so that no panic reaches a user.
+// it matched, sets HSTS when the public URL is https and nosniff always,
+// and turns a panic into a 500 problem so that no panic reaches a user.
 func (s *Server) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -125,6 +125,10 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		if s.hsts {
 			w.Header().Set("Strict-Transport-Security", tlsserve.HSTSValue)
 		}
+		// nosniff on every answer too: the API's JSON, problems and CSV,
+		// the open data, GBFS and Open311 are read by the declared type
+		// only, as the pages are.
+		w.Header().Set("X-Content-Type-Options", "nosniff")
 		rec := &statusRecorder{ResponseWriter: w}
 		ctx := audit.WithOrigin(r.Context(), audit.Origin{IP: s.proxies.PeerIP(r), Device: r.Header.Get("X-Device-Id")})
 		ctx = context.WithValue(ctx, routeInfoKey{}, info)

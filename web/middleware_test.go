@@ -107,3 +107,35 @@ func TestHSTSOnlyOnHTTPSPublicURL(t *testing.T) {
 		})
 	}
 }
+
+// X-Content-Type-Options: nosniff comes from the shared middleware too, on
+// every answer: the API's JSON, its problems and CSV, the open data, GBFS
+// and Open311, as on the pages, so that no browser reads an answer as
+// anything other than its declared type.
+func TestNosniffOnEveryAnswer(t *testing.T) {
+	t.Parallel()
+	_, env := newTestServer(t, "sqlite", withWallet(false), withParticipation)
+	bearer := env.login(t, identity.RoleCitizen)
+	for _, tc := range []struct{ path, auth string }{
+		{"/api/v1/openapi.json", ""},
+		{"/api/v1/wallet", bearer},
+		{"/api/v1/me", ""},
+		{"/api/v1/nothing-here", bearer},
+		{"/api/v1/open/reports.csv", ""},
+		{"/api/v1/open/participation", ""},
+		{"/gbfs/v3/gbfs.json", ""},
+		{"/open311/v2/services.json", ""},
+		{"/healthz", ""},
+		{"/", ""},
+	} {
+		req := httptest.NewRequest("GET", tc.path, nil)
+		if tc.auth != "" {
+			req.Header.Set("Authorization", tc.auth)
+		}
+		rec := httptest.NewRecorder()
+		env.Server.ServeHTTP(rec, req)
+		if got := rec.Header().Values("X-Content-Type-Options"); !slices.Equal(got, []string{"nosniff"}) {
+			t.Errorf("GET %s (%d): X-Content-Type-Options %q, want nosniff once", tc.path, rec.Code, got)
+		}
+	}
+}
