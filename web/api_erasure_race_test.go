@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"cityhub/cardpay"
@@ -90,6 +91,69 @@ func TestTopUpsRacingDeleteMe(t *testing.T) {
 			}
 			if chk := ledgerCheck(t, env); len(chk.ClosedWithCredit) != 0 {
 				t.Fatalf("closed with credit: %+v", chk.ClosedWithCredit)
+			}
+		})
+	}
+}
+
+// An erasure sent three times at once under three keys erases once: one
+// 204, and every other finds the account erased, 401 account_deleted,
+// whether the erasure itself found the account gone (it was waiting when
+// the first committed) or the door refused its token (it came after).
+// Each of the three senders keeps sending under new keys until it has
+// seen an answer of the erasure's, so both kinds of loser are among them.
+// Before, the door's refusal said account_inactive, as for a disabled
+// account.
+func TestDeleteMeRacedUnderThreeKeys(t *testing.T) {
+	t.Parallel()
+	for _, engine := range storetest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			_, env := newTestServer(t, engine, withWallet(true), withCardPayments)
+			for person := range 3 {
+				_, bearer := env.account(t, identity.RoleCitizen)
+				var (
+					mu      sync.Mutex
+					answers []*httptest.ResponseRecorder
+					done    atomic.Bool
+				)
+				gate := make(chan struct{})
+				var wg sync.WaitGroup
+				for sender := range 3 {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						<-gate
+						for n := 0; n < 100; n++ {
+							after := done.Load()
+							res := walletSend(t, env, "DELETE", "/api/v1/me?credit=city", bearer, "",
+								map[string]string{"Idempotency-Key": fmt.Sprintf("erase-%d-%d", sender, n)})
+							mu.Lock()
+							answers = append(answers, res)
+							mu.Unlock()
+							if res.Code == http.StatusNoContent {
+								done.Store(true)
+							}
+							if after || res.Code == http.StatusNoContent {
+								return
+							}
+						}
+					}()
+				}
+				close(gate)
+				wg.Wait()
+				erased := 0
+				for i, res := range answers {
+					if res.Code == http.StatusNoContent {
+						erased++
+						continue
+					}
+					if p := wantProblem(t, res, http.StatusUnauthorized); p.Reason != "account_deleted" {
+						t.Fatalf("person %d: erasure %d of %d: reason %q, want account_deleted", person, i, len(answers), p.Reason)
+					}
+				}
+				if erased != 1 {
+					t.Fatalf("person %d: %d erasures answered 204, want 1", person, erased)
+				}
 			}
 		})
 	}

@@ -11,8 +11,10 @@ import (
 // A retried DELETE /api/v1/me, the same request under the same
 // Idempotency-Key, gets its first answer again (204, Idempotent-Replayed)
 // though its token no longer signs anyone in, as the README promises the
-// same key; the token does nothing else: another request under that key,
-// another key, no key, another route are refused 401 as before.
+// same key; the token does nothing else: another erasure under that key,
+// another key or none finds the account erased (401 account_deleted, as
+// the erasure itself answers one that raced it), another route is refused
+// 401 account_inactive as before.
 func TestDeleteMeAgainGetsItsFirstAnswer(t *testing.T) {
 	t.Parallel()
 	for _, engine := range storetest.Engines {
@@ -35,17 +37,18 @@ func TestDeleteMeAgainGetsItsFirstAnswer(t *testing.T) {
 			for _, c := range []struct {
 				method, path, body string
 				header             map[string]string
+				reason             string
 			}{
-				{"DELETE", "/api/v1/me?credit=cards", "", key},
-				{"DELETE", "/api/v1/me", "", key},
-				{"DELETE", "/api/v1/me?credit=city", "", map[string]string{"Idempotency-Key": "erase-again"}},
-				{"DELETE", "/api/v1/me?credit=city", "", nil},
-				{"POST", "/api/v1/wallet/topups", `{"amount_cents":500}`, map[string]string{"Idempotency-Key": "top"}},
-				{"GET", "/api/v1/me", "", nil},
+				{"DELETE", "/api/v1/me?credit=cards", "", key, "account_deleted"},
+				{"DELETE", "/api/v1/me", "", key, "account_deleted"},
+				{"DELETE", "/api/v1/me?credit=city", "", map[string]string{"Idempotency-Key": "erase-again"}, "account_deleted"},
+				{"DELETE", "/api/v1/me?credit=city", "", nil, "account_deleted"},
+				{"POST", "/api/v1/wallet/topups", `{"amount_cents":500}`, map[string]string{"Idempotency-Key": "top"}, "account_inactive"},
+				{"GET", "/api/v1/me", "", nil, "account_inactive"},
 			} {
 				p := wantProblem(t, walletSend(t, env, c.method, c.path, bearer, c.body, c.header), http.StatusUnauthorized)
-				if p.Reason != "account_inactive" {
-					t.Fatalf("%s %s %v with the erased account's token: reason %q, want account_inactive", c.method, c.path, c.header, p.Reason)
+				if p.Reason != c.reason {
+					t.Fatalf("%s %s %v with the erased account's token: reason %q, want %s", c.method, c.path, c.header, p.Reason, c.reason)
 				}
 			}
 			// Not kept by the refusals: the retry still gets its answer.

@@ -26,13 +26,22 @@ type ErasedAuthenticator interface {
 	ErasedAccount(ctx context.Context, token string) (string, error)
 }
 
+// erasure reports whether r asks for its account's erasure (DELETE
+// /api/v1/me). With an erased account's token it is refused as the erasure
+// refuses an account erased already (apperr.ErrAccountDeleted): two
+// erasures raced, and which check answers the loser (the door, once the
+// winner committed, or the erasure, when it was waiting) is chance.
+func erasure(r *http.Request) bool {
+	return r.Method == http.MethodDelete && r.URL.Path == "/api/v1/me"
+}
+
 // erasureRetry reports whether r may be an account's retry of its own
-// erasure (DELETE /api/v1/me) under the Idempotency-Key of the request
-// that erased it: the README promises the same key the first answer, and
-// the first answer was the erasure's. Its token names an erased account,
-// which Authenticate refuses for every other request.
+// erasure under the Idempotency-Key of the request that erased it: the
+// README promises the same key the first answer, and the first answer was
+// the erasure's. Its token names an erased account, which Authenticate
+// refuses for every other request.
 func erasureRetry(r *http.Request) bool {
-	return r.Method == http.MethodDelete && r.URL.Path == "/api/v1/me" && r.Header.Get("Idempotency-Key") != ""
+	return erasure(r) && r.Header.Get("Idempotency-Key") != ""
 }
 
 type erasedKey struct{}
@@ -94,13 +103,16 @@ func Authenticate(auth Authenticator, log *slog.Logger, next http.Handler) http.
 			}
 			c, err := auth.Authenticate(r.Context(), strings.TrimSpace(token))
 			if err != nil {
-				if ea, ok := auth.(ErasedAuthenticator); ok && erasureRetry(r) && apperr.ReasonOf(err) == "account_inactive" {
-					// Its kept first answer, if it has one, is given
-					// (Replayer); without one it is refused as now, by
-					// Caller.
+				if ea, ok := auth.(ErasedAuthenticator); ok && erasure(r) && apperr.ReasonOf(err) == "account_inactive" {
 					if id, eerr := ea.ErasedAccount(r.Context(), strings.TrimSpace(token)); eerr == nil {
-						next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), erasedKey{}, erased{accountID: id, refusal: err})))
-						return
+						err = apperr.ErrAccountDeleted
+						// Its kept first answer, if it has one, is given
+						// (Replayer); without one it is refused so, by
+						// Caller.
+						if erasureRetry(r) {
+							next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), erasedKey{}, erased{accountID: id, refusal: err})))
+							return
+						}
 					}
 				}
 				WriteError(log, w, r, err)
