@@ -431,11 +431,13 @@ func (s *Service) SetDisabled(ctx context.Context, admin Caller, accountID strin
 			}
 		}
 		var err error
-		if a, err = tx.AccountByID(ctx, accountID); err != nil {
-			return err
+		a, err = tx.AccountByID(ctx, accountID)
+		if apperr.Has(err, apperr.NotFound) || err == nil && !a.DeletedAt.IsZero() {
+			// As the account's other admin routes refuse it (grants).
+			return ErrNoAccount
 		}
-		if !a.DeletedAt.IsZero() {
-			return apperr.E(apperr.NotFound, "No such account.")
+		if err != nil {
+			return fmt.Errorf("read account: %w", err)
 		}
 		if err := tx.SetAccountDisabled(ctx, accountID, disabled); err != nil {
 			return err

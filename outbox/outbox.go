@@ -190,7 +190,7 @@ func (s *Service) Get(ctx context.Context, c identity.Caller, id string) (mail.M
 		return err
 	})
 	if apperr.Has(err, apperr.NotFound) {
-		return m, apperr.E(apperr.NotFound, "There is no such e-mail.")
+		return m, errNoMail
 	}
 	return s.shown(m), err
 }
@@ -217,10 +217,14 @@ func (s *Service) Retry(ctx context.Context, c identity.Caller, id string) (mail
 		return nil
 	})
 	if apperr.Has(err, apperr.NotFound) {
-		return m, apperr.E(apperr.NotFound, "There is no such e-mail.")
+		return m, errNoMail
 	}
 	return s.shown(m), err
 }
+
+// errNoMail is the refusal of a message that is not in the outbox, with a
+// reason as every other API 404 has.
+var errNoMail = apperr.R(apperr.NotFound, "no_mail", "There is no such e-mail.")
 
 func validState(s string) bool {
 	for _, st := range mail.States {

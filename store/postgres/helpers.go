@@ -144,10 +144,11 @@ func countedN(what string, n int, write string, args ...any) deferred {
 		args: append(args, what, n)}
 }
 
-// notDeleted is NotFound, naming what, when a DELETE matched no row.
-func notDeleted(tag interface{ RowsAffected() int64 }, what, id string) error {
+// notDeleted is NotFound with reason, naming what, when a DELETE matched
+// no row: the API answers each 404 with a reason.
+func notDeleted(tag interface{ RowsAffected() int64 }, reason, what, id string) error {
 	if tag.RowsAffected() == 0 {
-		return apperr.E(apperr.NotFound, "There is no %s %q.", what, id)
+		return apperr.R(apperr.NotFound, reason, "There is no %s %q.", what, id)
 	}
 	return nil
 }

@@ -194,7 +194,7 @@ func (tx *Tx) DeleteStation(ctx context.Context, id string) error {
 	if err != nil {
 		return wrap("delete station", err)
 	}
-	return notDeleted(tag, "station", id)
+	return notDeleted(tag, "no_station", "station", id)
 }
 
 // PutDock implements mobility.Tx.
@@ -299,7 +299,7 @@ func (tx *Tx) DeleteBike(ctx context.Context, id string) error {
 	if err != nil {
 		return wrap("delete bike", err)
 	}
-	return notDeleted(tag, "bike", id)
+	return notDeleted(tag, "no_bike", "bike", id)
 }
 
 // PutVehicleType implements mobility.Tx.
@@ -370,7 +370,7 @@ func (tx *Tx) DeleteVehicleType(ctx context.Context, id string) error {
 	if err != nil {
 		return wrap("delete vehicle type", err)
 	}
-	return notDeleted(tag, "vehicle type", id)
+	return notDeleted(tag, "no_vehicle_type", "vehicle type", id)
 }
 
 // PutPricingPlan implements mobility.Tx.
@@ -457,7 +457,7 @@ func (tx *Tx) DeletePricingPlan(ctx context.Context, id string) error {
 	if err != nil {
 		return wrap("delete pricing plan", err)
 	}
-	return notDeleted(tag, "pricing plan", id)
+	return notDeleted(tag, "no_pricing_plan", "pricing plan", id)
 }
 
 const stateCols = `station_id, online, online_at, last_reported, docks, faults, empty_since, full_since, updated_at,

@@ -90,10 +90,11 @@ func oneRow(res sql.Result, err error) error {
 	return nil
 }
 
-// notDeleted is NotFound, naming what, when a DELETE matched no row.
-func notDeleted(res sql.Result, what, id string) error {
+// notDeleted is NotFound with reason, naming what, when a DELETE matched
+// no row: the API answers each 404 with a reason.
+func notDeleted(res sql.Result, reason, what, id string) error {
 	if n, _ := res.RowsAffected(); n == 0 {
-		return apperr.E(apperr.NotFound, "There is no %s %q.", what, id)
+		return apperr.R(apperr.NotFound, reason, "There is no %s %q.", what, id)
 	}
 	return nil
 }

@@ -186,7 +186,7 @@ func (tx *Tx) DeleteStation(ctx context.Context, id string) error {
 	if err != nil {
 		return wrap("delete station", err)
 	}
-	return notDeleted(res, "station", id)
+	return notDeleted(res, "no_station", "station", id)
 }
 
 // PutDock implements mobility.Tx.
@@ -282,7 +282,7 @@ func (tx *Tx) DeleteBike(ctx context.Context, id string) error {
 	if err != nil {
 		return wrap("delete bike", err)
 	}
-	return notDeleted(res, "bike", id)
+	return notDeleted(res, "no_bike", "bike", id)
 }
 
 // PutVehicleType implements mobility.Tx.
@@ -353,7 +353,7 @@ func (tx *Tx) DeleteVehicleType(ctx context.Context, id string) error {
 	if err != nil {
 		return wrap("delete vehicle type", err)
 	}
-	return notDeleted(res, "vehicle type", id)
+	return notDeleted(res, "no_vehicle_type", "vehicle type", id)
 }
 
 // PutPricingPlan implements mobility.Tx.
@@ -437,7 +437,7 @@ func (tx *Tx) DeletePricingPlan(ctx context.Context, id string) error {
 	if err != nil {
 		return wrap("delete pricing plan", err)
 	}
-	return notDeleted(res, "pricing plan", id)
+	return notDeleted(res, "no_pricing_plan", "pricing plan", id)
 }
 
 const mobStateCols = `station_id, online, online_at, last_reported, docks, faults, empty_since, full_since, updated_at,

@@ -51,7 +51,7 @@ func (tx *Tx) UpdateRide(ctx context.Context, r mobility.Ride) error {
 	if err != nil {
 		return wrap("update ride", err)
 	}
-	return notDeleted(res, "ride", r.ID)
+	return notDeleted(res, "no_ride", "ride", r.ID)
 }
 
 func (tx *Tx) mobRideWhere(ctx context.Context, where string, arg any) (mobility.Ride, error) {

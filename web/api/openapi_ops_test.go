@@ -244,7 +244,7 @@ func openAPIOperations() []apiOperation {
 			desc: "400 (reason unknown_scope) for a grant of a shop, venue or office that does not exist; " + accountFields + "; bad_grant for no grant, an unknown role, a grant listed twice, a shop, venue or office role without its scope or a city-wide one with one. 409 (email_taken) when the address has an account already.",
 			body: "AdminAccountRequest", ok: []apiResponse{{status: 201, desc: "The new account.", schema: "Account", headers: []string{"Location"}}}, errs: []int{400, 401, 403, 409}},
 		{method: "PUT", path: "/api/v1/admin/accounts/{id}/disabled", id: "adminSetAccountDisabled", tag: "identity", summary: "Disable or re-enable an account", auth: "roles", roles: admin,
-			desc: "Disabling revokes the account's tokens and sessions at once, for good: enabling the account again brings none of them back. 400 (missing_field) without disabled. An administrator cannot disable themself (403, reason own_account), nor the city's last active administrator (409, reason last_admin: two administrators disabling each other at once, the second is refused).",
+			desc: "Disabling revokes the account's tokens and sessions at once, for good: enabling the account again brings none of them back. 400 (missing_field) without disabled. An administrator cannot disable themself (403, reason own_account), nor the city's last active administrator (409, reason last_admin: two administrators disabling each other at once, the second is refused); an unknown or erased account is 404 (account_not_found), as for its grants.",
 			body: "AccountDisabledRequest", ok: []apiResponse{{status: 200, desc: "The account.", schema: "Account"}}, errs: []int{400, 401, 403, 404, 409}},
 		{method: "PUT", path: "/api/v1/admin/accounts/{id}/grants", id: "adminSetAccountGrants", tag: "identity", summary: "Replace an account's grants", auth: "roles", roles: admin,
 			desc: "The grants hold from the account's next request. Giving citizen opens a wallet if the account had none. 400 (missing_field) without grants; 400 (bad_grant) for no grant, an unknown role, a grant listed twice, a shop, venue or office role without its scope or a city-wide one with one. A grant of a shop, venue or office that does not exist is 400 (reason unknown_scope); one the account already holds is kept. An administrator cannot take city_admin from themself (403, reason own_admin), nor from the city's last active administrator (409, reason last_admin: two administrators taking it from each other at once, the second is refused); an unknown or erased account is 404 (account_not_found). Audited with the grants before and after.",
@@ -292,9 +292,10 @@ func openAPIOperations() []apiOperation {
 			query: []apiParam{onceQuery("state", "Only e-mails in this state (another is 400 bad_state).", newObj("type", "string", "enum", mail.States)), cursorQuery, limitOf(50, outbox.MaxPage, "")},
 			ok:    []apiResponse{{status: 200, desc: "A page of e-mails.", schema: "MailPage"}}, errs: []int{400, 401, 403}},
 		{method: "GET", path: "/api/v1/admin/mail/{id}", id: "adminGetMail", tag: "mail", summary: "One e-mail with its bodies", auth: "roles", roles: admin,
-			ok: []apiResponse{{status: 200, desc: "The e-mail.", schema: "MailMessage"}}, errs: []int{401, 403, 404}},
+			desc: "404 (reason no_mail) for an e-mail the outbox does not hold.",
+			ok:   []apiResponse{{status: 200, desc: "The e-mail.", schema: "MailMessage"}}, errs: []int{401, 403, 404}},
 		{method: "POST", path: "/api/v1/admin/mail/{id}/retry", id: "adminRetryMail", tag: "mail", summary: "Send a failed e-mail again", auth: "roles", roles: admin,
-			desc: "The e-mail becomes pending, due now, with a fresh count of attempts. 409 (reason mail_not_failed) unless it failed.",
+			desc: "The e-mail becomes pending, due now, with a fresh count of attempts. 409 (reason mail_not_failed) unless it failed; 404 (reason no_mail) for an e-mail the outbox does not hold.",
 			ok:   []apiResponse{{status: 200, desc: "The e-mail, pending.", schema: "MailSummary"}}, errs: []int{401, 403, 404, 409}},
 
 		// Vouchers: the city administrator.
