@@ -13,7 +13,10 @@ import (
 // seats go back on sale and the money returns the way it came (to the
 // credit, or to the card by a refund sent to Stripe), exactly once, as an
 // administrator's refund does. Cancelling an order already refunded
-// answers it unchanged. NotFound unless the caller's; Conflict when the
+// answers it unchanged when the buyer cancelled it (its note says so); one
+// refunded by anyone else is refused, as the buyer never cancelled it:
+// self_cancel_not_allowed where the performance allows no cancellation,
+// already_refunded where it does. NotFound unless the caller's; Conflict when the
 // performance allows no cancellation (self_cancel_not_allowed), its
 // deadline passed (self_cancel_closed, naming it), the order is not paid
 // (order_not_cancellable), a card dispute is open or lost (order_disputed) or a
@@ -29,14 +32,15 @@ func (s *Service) CancelMyOrder(ctx context.Context, c identity.Caller, orderID 
 		if err != nil {
 			return err
 		}
-		if o.Status == OrderRefunded {
+		if o.Status == OrderRefunded && HasNote(o.Note, NoteCancelledByBuyer) {
+			// The buyer's own cancel, repeated: its answer again.
 			out = o
 			return nil
 		}
-		if o.Status != OrderPaid {
+		if o.Status != OrderPaid && o.Status != OrderRefunded {
 			return apperr.R(apperr.Conflict, "order_not_cancellable", "Only a paid order can be cancelled (this one is %s).", o.Status)
 		}
-		if o.Disputed() {
+		if o.Status == OrderPaid && o.Disputed() {
 			return errOrderDisputed
 		}
 		p, err := tx.Performance(ctx, o.PerformanceID)
@@ -47,10 +51,16 @@ func (s *Service) CancelMyOrder(ctx context.Context, c identity.Caller, orderID 
 		if !ok || p.Status != PerformanceScheduled {
 			return apperr.R(apperr.Conflict, "self_cancel_not_allowed", "Tickets for this performance cannot be cancelled by the buyer.")
 		}
+		if o.Status == OrderRefunded {
+			// Refunded by someone else (an administrator, the performance's
+			// cancellation, Stripe): the buyer did not cancel it, and is not
+			// answered as if they had.
+			return apperr.R(apperr.Conflict, "already_refunded", "This order was already refunded by the city; there is nothing to cancel.")
+		}
 		if !now.Before(deadline) {
 			return selfCancelClosed(deadline, s.zone)
 		}
-		out, err = s.refundTx(ctx, tx, c, o.ID, false, "")
+		out, err = s.refundNoted(ctx, tx, c, o.ID, false, "", NoteCancelledByBuyer)
 		return err
 	})
 	return out, err

@@ -409,6 +409,13 @@ func (s *Service) RefundOrderAsPlanned(ctx context.Context, c identity.Caller, o
 // refused (order_disputed), or with showCancelled its tickets are cancelled
 // and it stays paid, the money being the dispute's.
 func (s *Service) refundTx(ctx context.Context, tx Tx, c identity.Caller, orderID string, showCancelled bool, expect string) (Order, error) {
+	return s.refundNoted(ctx, tx, c, orderID, showCancelled, expect, "")
+}
+
+// refundNoted is refundTx adding note to a paid order it refunds: the
+// buyer's own cancel says so, for a repeat of it to be told from a refund
+// made by someone else.
+func (s *Service) refundNoted(ctx context.Context, tx Tx, c identity.Caller, orderID string, showCancelled bool, expect, note string) (Order, error) {
 	now := s.now()
 	o, err := tx.LockOrder(ctx, orderID)
 	if err != nil {
@@ -487,6 +494,9 @@ func (s *Service) refundTx(ctx context.Context, tx Tx, c identity.Caller, orderI
 			return Order{}, err
 		}
 		o.Status = OrderRefunded
+		if note != "" {
+			o.Note = joinNote(o.Note, note)
+		}
 		if err := s.refundEmail(ctx, tx, o, amount, showCancelled, now); err != nil {
 			return Order{}, err
 		}

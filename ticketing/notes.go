@@ -13,6 +13,7 @@ import (
 const (
 	NoteReleased                = "released by the buyer"
 	NoteCancelledByAdmin        = "cancelled by an administrator"
+	NoteCancelledByBuyer        = "cancelled by the buyer"
 	NoteCancelledWhileDisputed  = "performance cancelled while the card payment is disputed: the dispute settles the money"
 	NoteRefundedAtStripe        = "refunded at Stripe"
 	NoteDisputeWonRefunded      = "card dispute won after the performance was cancelled: refunded to the card"
@@ -51,10 +52,29 @@ func PartialRefundOf(part string) (money.Cents, bool) {
 
 // OrderNotes are the notes above, by the name their translations go by.
 var OrderNotes = map[string]string{
-	NoteReleased: "released", NoteCancelledByAdmin: "cancelled_by_admin", NoteCancelledWhileDisputed: "cancelled_while_disputed",
+	NoteReleased: "released", NoteCancelledByAdmin: "cancelled_by_admin", NoteCancelledByBuyer: "cancelled_by_buyer", NoteCancelledWhileDisputed: "cancelled_while_disputed",
 	NoteRefundedAtStripe: "refunded_at_stripe", NoteDisputeWonRefunded: "dispute_won_refunded", NoteDisputeLost: "dispute_lost",
 	NoteOrderCancelledBeforePay: "order_cancelled_before_payment", NotePerformanceCancelledPay: "performance_cancelled_before_payment",
 	NotePaidAfterTheEnd: "paid_after_the_end", NoteHoldExpiredSalesClosed: "hold_expired_sales_closed", NoteHoldExpiredSeatSold: "hold_expired_seat_sold",
 	NoteHoldExpiredOffSale: "hold_expired_off_sale",
 	NoteTicketsStayValid:   "tickets_stay_valid",
+}
+
+// HasNote reports whether an order's note holds part, alone or among
+// others ("; " between them).
+func HasNote(note, part string) bool {
+	for p := range strings.SplitSeq(note, "; ") {
+		if p == part {
+			return true
+		}
+	}
+	return false
+}
+
+// joinNote adds part after an order's note, if it has one.
+func joinNote(note, part string) string {
+	if note == "" {
+		return part
+	}
+	return note + "; " + part
 }
