@@ -2,6 +2,8 @@ package mobility_test
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,7 +17,9 @@ import (
 // A dock above a station's registered capacity is none the hub knows of:
 // a station that reports a bike there (more docks than registered, or a
 // forged report) shows no such bike to riders, and no unlock may take it,
-// by its dock or by its code, so no fare is ever charged for it.
+// by its dock or by its code, so no fare is ever charged for it. Named by
+// its dock, it is a dock the station does not have: 400 no_such_dock with
+// the station's range, not a dock that lost its bike.
 func TestUnlockRefusesABikeAboveTheCapacity(t *testing.T) {
 	t.Parallel()
 	combos(t, false, func(t *testing.T, db store.DB, url string) {
@@ -58,8 +62,12 @@ func TestUnlockRefusesABikeAboveTheCapacity(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err = e.Svc.Unlock(ctx, mobilitytest.Citizen(rider), mobility.UnlockRequest{StationID: st.ID, Dock: above})
-		if !apperr.Has(err, apperr.Conflict) || apperr.ReasonOf(err) != "no_bike_at_dock" {
-			t.Errorf("unlock of dock %d above the capacity %d: %v, want 409 no_bike_at_dock", above, top, err)
+		if !apperr.Has(err, apperr.Invalid) || apperr.ReasonOf(err) != "no_such_dock" || !strings.Contains(err.Error(), fmt.Sprintf("This station has docks 1 to %d.", top)) {
+			t.Errorf("unlock of dock %d above the capacity %d: %v, want 400 no_such_dock naming the range", above, top, err)
+		}
+		_, err = e.Svc.Unlock(ctx, mobilitytest.Citizen(rider), mobility.UnlockRequest{StationID: st.ID, Dock: 99})
+		if !apperr.Has(err, apperr.Invalid) || apperr.ReasonOf(err) != "no_such_dock" {
+			t.Errorf("unlock of dock 99 of a station of %d: %v, want 400 no_such_dock", top, err)
 		}
 		_, err = e.Svc.Unlock(ctx, mobilitytest.Citizen(rider), mobility.UnlockRequest{StationID: st.ID, BikeID: bike})
 		if !apperr.Has(err, apperr.Conflict) || apperr.ReasonOf(err) != "bike_not_at_station" {

@@ -140,6 +140,12 @@ func (s *Service) reserve(ctx context.Context, tx Tx, ride *Ride, req UnlockRequ
 		return apperr.ErrAccountDeleted
 	}
 	st := place.Station
+	// A dock the station does not have is the request's mistake, not a
+	// dock that lost its bike: said with the station's range, as a fault
+	// report's dock is, before anything of its state.
+	if req.Dock != 0 && !st.Registered(req.Dock) {
+		return apperr.R(apperr.Invalid, "no_such_dock", "This station has docks 1 to %d.", st.Capacity)
+	}
 	if !st.Open {
 		return apperr.R(apperr.Unavailable, "station_closed", "Station %s is closed.", st.Name("it"))
 	}
@@ -162,7 +168,7 @@ func (s *Service) reserve(ctx context.Context, tx Tx, ride *Ride, req UnlockRequ
 	// or that is rented out (docs/mqtt.md).
 	if req.Dock != 0 {
 		dock, ok = state.Dock(req.Dock)
-		if !ok || dock.BikeID == "" || !st.Registered(dock.Dock) {
+		if !ok || dock.BikeID == "" {
 			return apperr.R(apperr.Conflict, "no_bike_at_dock", "There is no bike at dock %d.", req.Dock)
 		}
 		if req.BikeID != "" && dock.BikeID != req.BikeID {

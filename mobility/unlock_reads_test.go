@@ -27,6 +27,15 @@ func TestUnlockRefusalsNameTheirReason(t *testing.T) {
 			t.Fatalf("the layout has %d and %d bikes; the cases need 4 and 2", len(st.Bikes), len(other.Bikes))
 		}
 		rich := e.Rider(t, 1000)
+		empty := 0 // a dock of the station that holds no bike
+		for d, bikes := 1, e.Sim.BikesAt(st.ID); d <= st.Docks && empty == 0; d++ {
+			if bikes[d] == "" {
+				empty = d
+			}
+		}
+		if empty == 0 {
+			t.Fatalf("the layout fills every dock of %s; the cases need an empty one", st.ID)
+		}
 		// A station in the catalogue that never reported.
 		silent := mobility.Station{ID: st.ID + "-silent", NameIT: "Silenziosa", NameEN: "Silent", Lat: st.Lat, Lon: st.Lon, Capacity: 4, Open: true}
 		if _, err := e.Svc.PutStation(ctx, admin, silent); err != nil {
@@ -48,7 +57,8 @@ func TestUnlockRefusalsNameTheirReason(t *testing.T) {
 				before: func() { must(e.Svc.SetStationOpen(ctx, admin, other.ID, false)) },
 				after:  func() { must(e.Svc.SetStationOpen(ctx, admin, other.ID, true)) }},
 			{name: "never reported", rider: rich, reason: "station_offline", req: mobility.UnlockRequest{StationID: silent.ID, Dock: 1}},
-			{name: "empty dock", rider: rich, reason: "no_bike_at_dock", req: mobility.UnlockRequest{StationID: st.ID, Dock: st.Docks + 1}},
+			{name: "empty dock", rider: rich, reason: "no_bike_at_dock", req: mobility.UnlockRequest{StationID: st.ID, Dock: empty}},
+			{name: "dock the station does not have", rider: rich, reason: "no_such_dock", req: mobility.UnlockRequest{StationID: st.ID, Dock: st.Docks + 1}},
 			{name: "bike elsewhere", rider: rich, reason: "bike_not_at_station", req: mobility.UnlockRequest{StationID: st.ID, BikeID: other.Bikes[0].ID}},
 			{name: "dock out of service", rider: rich, reason: "dock_out_of_service", req: mobility.UnlockRequest{StationID: st.ID, Dock: st.Bikes[1].Dock},
 				before: func() { must(e.Svc.SetDockService(ctx, admin, st.ID, st.Bikes[1].Dock, false, "lock jammed")) },
