@@ -37,3 +37,36 @@ func TestBrokerAndMailURLsSayWhatIsWrong(t *testing.T) {
 		}
 	}
 }
+
+// A password with a blank makes a URL that does not parse: every setting
+// that echoes its URL in an error hides the password all the same, and the
+// broker's URL says what is wrong with it rather than blaming the scheme.
+// A broker port outside 1 to 65535 is refused at start, as
+// CITYHUB_HTTP_ADDR's is.
+func TestURLSettingsThatDoNotParseHideThePassword(t *testing.T) {
+	for _, c := range []struct {
+		key, value, want string
+	}{
+		{"CITYHUB_DATABASE_URL", "mysql://postgres:SEK RIT6@127.0.0.1:5432/htest", "CITYHUB_DATABASE_URL"},
+		{"CITYHUB_MQTT_URL", "tcp://u:SEK RIT9@127.0.0.1:1884", "blank"},
+		{"CITYHUB_SMTP_URL", "smtp://hub:SEK RIT9@mail.example:587", "CITYHUB_SMTP_URL"},
+		{"CITYHUB_PUBLIC_URL", "https://u:SEK RIT9@city.example", "CITYHUB_PUBLIC_URL"},
+		{"CITYHUB_STRIPE_API_URL", "https://u:SEK RIT9@api.stripe.com", "CITYHUB_STRIPE_API_URL"},
+		{"CITYHUB_OIDC_ISSUER", "https://u:SEK RIT9@idp.example", "CITYHUB_OIDC_ISSUER"},
+		{"CITYHUB_MQTT_URL", "tcp://127.0.0.1:99999", "1 to 65535"},
+		{"CITYHUB_MQTT_URL", "tcp://127.0.0.1:0", "1 to 65535"},
+	} {
+		vars := map[string]string{c.key: c.value}
+		if c.key == "CITYHUB_OIDC_ISSUER" {
+			vars["CITYHUB_OIDC_CLIENT_ID"], vars["CITYHUB_OIDC_CLIENT_SECRET"] = "x", "y"
+		}
+		_, err := Parse("serve", nil, env(vars), io.Discard)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s=%q: %v; want an error saying %q", c.key, c.value, err, c.want)
+			continue
+		}
+		if strings.Contains(err.Error(), "RIT") {
+			t.Errorf("%s=%q: the error shows the password: %v", c.key, c.value, err)
+		}
+	}
+}

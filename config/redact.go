@@ -18,8 +18,9 @@ var (
 	// Stripe's secret and restricted keys and webhook signing secrets,
 	// wherever they appear.
 	stripeSecret = regexp.MustCompile(`\b((?:sk|rk)_(?:live|test)_|whsec_)[0-9A-Za-z]+`)
-	// Where a URL starts in text: its scheme and ://.
-	urlStart = regexp.MustCompile(`[A-Za-z][A-Za-z0-9+.\-]*://`)
+	// Where a URL's authority starts in text: after ://, whatever the
+	// scheme before it (a mistyped one too).
+	urlStart = regexp.MustCompile(`://`)
 )
 
 // Redact hides every secret in s, a configuration value about to be logged
@@ -32,15 +33,18 @@ var (
 //
 // A URL that parses cleanly keeps its form, its password masked. One that
 // does not, or that has an @ after its authority, is read as a password
-// holding an unescaped /, ? or # (smtp://u:1234/pw@host parses as host u,
-// port 1234; smtp://u:12?x@host as host u with the query x@host): then
-// everything between :// and the word's last @ is masked, but for a user
-// name before a first colon.
+// holding an unescaped /, ?, # or blank (smtp://u:1234/pw@host parses as
+// host u, port 1234; smtp://u:12?x@host as host u with the query x@host;
+// postgres://u:pass word@host does not parse at all): then everything
+// between :// and the last @ of the text is masked, but for a user name
+// before a first colon. That may hide more than the password (an address
+// later in the same text), never less.
 func Redact(s string) string {
 	if s == "" {
 		return s
 	}
-	if u, err := url.Parse(s); err == nil && u.Scheme != "" && strings.Contains(s, "://") &&
+	if u, err := url.Parse(s); err == nil && u.Scheme != "" && u.Opaque == "" &&
+		strings.HasPrefix(strings.ToLower(s), strings.ToLower(u.Scheme)+"://") &&
 		!strings.ContainsFunc(s, unicode.IsSpace) && !atAfterAuthority(s) {
 		if u.User != nil {
 			if _, ok := u.User.Password(); ok {
@@ -69,8 +73,9 @@ func atAfterAuthority(s string) bool {
 }
 
 // maskUserinfo masks, in every URL of the text s, what lies between its
-// :// and the last @ of its word (up to the next blank), keeping only a
-// user name before a first colon.
+// :// and the last @ of the rest of the text, keeping only a user name
+// before a first colon. Not the last @ of its word: a password may hold
+// blanks (pass word) and @ (pa@ss word), and where it ends cannot be told.
 func maskUserinfo(s string) string {
 	var b strings.Builder
 	for {
@@ -81,15 +86,11 @@ func maskUserinfo(s string) string {
 		}
 		b.WriteString(s[:loc[1]])
 		s = s[loc[1]:]
-		word := s
-		if end := strings.IndexFunc(s, unicode.IsSpace); end >= 0 {
-			word = s[:end]
-		}
-		at := strings.LastIndex(word, "@")
+		at := strings.LastIndex(s, "@")
 		if at < 0 {
 			continue
 		}
-		if user, _, ok := strings.Cut(word[:at], ":"); ok && user != "" && !strings.ContainsAny(user, "/?#") {
+		if user, _, ok := strings.Cut(s[:at], ":"); ok && user != "" && !strings.ContainsAny(user, "/?#") && !strings.ContainsFunc(user, unicode.IsSpace) {
 			b.WriteString(user + ":")
 		}
 		b.WriteString(masked)

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 )
 
 // Validate reports configuration that cannot work.
@@ -375,12 +376,37 @@ func CheckBrokerURL(name, raw string) error {
 	switch {
 	case atAfterAuthority(raw):
 		return fmt.Errorf("%s %q: %s", name, Redact(raw), atAfterHost)
-	case err != nil || (u.Scheme != "tcp" && u.Scheme != "ssl" && u.Scheme != "mqtt" && u.Scheme != "mqtts" && u.Scheme != "ws" && u.Scheme != "wss") || u.Hostname() == "":
+	case err != nil:
+		// The parser's own words may quote a piece of the password.
+		return fmt.Errorf("%s %q: %s", name, Redact(raw), unparsableURL(raw))
+	case (u.Scheme != "tcp" && u.Scheme != "ssl" && u.Scheme != "mqtt" && u.Scheme != "mqtts" && u.Scheme != "ws" && u.Scheme != "wss") || u.Hostname() == "":
 		return fmt.Errorf("%s %q: want tcp://, ssl://, mqtt://, mqtts://, ws:// or wss:// and host:port", name, Redact(raw))
 	case u.Port() == "" && u.Scheme != "ws" && u.Scheme != "wss":
 		// The client dials host:port as written: without a port it could
 		// never connect, and would retry for ever.
 		return fmt.Errorf("%s %q: the broker's port is missing (1883 for tcp:// and mqtt://, 8883 for ssl:// and mqtts://, usually)", name, Redact(raw))
+	case u.Port() != "" && !validPort(u.Port()):
+		// The client would dial it for ever, the hub "degraded" meanwhile.
+		return fmt.Errorf("%s %q: the broker's port must be a number from 1 to 65535", name, Redact(raw))
 	}
 	return nil
+}
+
+// validPort says whether p is a port a client can dial: 1 to 65535.
+func validPort(p string) bool {
+	n, err := strconv.Atoi(p)
+	return err == nil && n >= 1 && n <= 65535
+}
+
+// unparsableURL says why the URL raw does not parse, without quoting it
+// (url.Parse's error may hold a piece of a password).
+func unparsableURL(raw string) string {
+	switch {
+	case strings.ContainsFunc(raw, unicode.IsSpace):
+		return "it holds a blank, which no URL may: a password with a space must be percent-encoded (%20)"
+	case strings.Contains(raw, "%"):
+		return "it is not a valid URL: a % in a password must be percent-encoded (%25)"
+	default:
+		return "it is not a valid URL: a password's characters other than letters, digits and -._~ must be percent-encoded"
+	}
 }
