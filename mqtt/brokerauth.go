@@ -89,11 +89,13 @@ const (
 	reasonChanging    = "changing"     // the credential kept changing during the checks
 	reasonClientID    = "client_id"    // not the station's own client id
 	reasonWill        = "will"         // a will the station may not leave
+	reasonAnonymous   = "anonymous"    // no username
+	reasonHubAccount  = "hub_account"  // the hub's own account name with a wrong password
 )
 
 func newAuthHook(root string, stations StationAuthenticator, log *slog.Logger, reg prometheus.Registerer) (*authHook, error) {
 	refused := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "cityhub_mqtt_broker_logins_refused_total",
-		Help: "Station logins the embedded broker refused, by reason (wrong_secret, throttled: too many failures for the username or address, busy: no hashing slot in time, error, changing, client_id, will)."},
+		Help: "Station logins the embedded broker refused, by reason (wrong_secret, throttled: too many failures for the username or address, busy: no hashing slot in time, error, changing, client_id, will, anonymous: no username, hub_account: the hub's own account name with a wrong password)."},
 		[]string{"reason"})
 	if err := reg.Register(refused); err != nil {
 		return nil, fmt.Errorf("embedded broker metrics: %w", err)
@@ -117,7 +119,7 @@ func (h *authHook) refuse(user, reason, msg string, attrs ...any) {
 	switch reason {
 	case reasonError:
 		level = slog.LevelError
-	case reasonClientID, reasonWill, reasonChanging, reasonBusy:
+	case reasonClientID, reasonWill, reasonChanging, reasonBusy, reasonHubAccount:
 		level = slog.LevelWarn
 	}
 	h.log.Log(context.Background(), level, msg+" (logged at most once a minute per station and reason)", attrs...)
@@ -135,10 +137,17 @@ func (h *authHook) Provides(b byte) bool {
 func (h *authHook) OnConnectAuthenticate(cl *mochi.Client, pk packets.Packet) bool {
 	user, pass := string(pk.Connect.Username), pk.Connect.Password
 	if user == "" {
+		h.refuse(user, reasonAnonymous, "client refused: no username", slog.String("client_id", cl.ID), slog.String("remote", cl.Net.Remote))
 		return false
 	}
 	if user == hubUsername {
-		return subtle.ConstantTimeCompare(pass, h.hubPass) == 1
+		if subtle.ConstantTimeCompare(pass, h.hubPass) == 1 {
+			return true
+		}
+		// Only the hub knows its password, made at start: someone
+		// guessing it is worth a warning.
+		h.refuse(user, reasonHubAccount, "client refused: the hub's own account name with a wrong password", slog.String("client_id", cl.ID), slog.String("remote", cl.Net.Remote))
+		return false
 	}
 	// One client id per station, so that no station can take over another
 	// one's session (the broker would disconnect the other).

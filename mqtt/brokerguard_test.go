@@ -11,6 +11,7 @@ import (
 	"time"
 
 	mochi "github.com/mochi-mqtt/server/v2"
+	"github.com/mochi-mqtt/server/v2/packets"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"cityhub/internal/testutil"
@@ -327,5 +328,42 @@ func TestGuardAStaleSecretLeavesTheUsernamesBudget(t *testing.T) {
 			t.Fatalf("after %s of a stale secret, the station's new secret would find its username's budget spent", at.Sub(t0))
 		}
 		at = at.Add(5 * time.Second)
+	}
+}
+
+// A client with no username, or with the hub's own account name and a
+// guessed password, is refused, counted under a reason of its own, and
+// logged.
+func TestAnonymousAndHubAccountRefusalsCounted(t *testing.T) {
+	logs := &testutil.Buffer{}
+	reg := prometheus.NewRegistry()
+	h, err := newAuthHook("cityhub/v1", &fakeStations{}, slog.New(slog.NewTextHandler(logs, nil)), reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	connect := func(user, pass string) bool {
+		var pk packets.Packet
+		pk.Connect.Username, pk.Connect.Password = []byte(user), []byte(pass)
+		return h.OnConnectAuthenticate(client("203.0.113.9:5000"), pk)
+	}
+	if connect("", "") || connect("", "x") {
+		t.Fatal("a client with no username was let in")
+	}
+	if connect(hubUsername, "guess") {
+		t.Fatal("a guessed hub password was let in")
+	}
+	if !connect(hubUsername, string(h.hubPass)) {
+		t.Fatal("the hub's own password was refused")
+	}
+	if n := counter(t, reg, reasonAnonymous); n != 2 {
+		t.Errorf("anonymous refusals counted %v, want 2", n)
+	}
+	if n := counter(t, reg, reasonHubAccount); n != 1 {
+		t.Errorf("hub_account refusals counted %v, want 1", n)
+	}
+	for _, want := range []string{"reason=anonymous", "reason=hub_account"} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("no log line with %s in %q", want, logs.String())
+		}
 	}
 }
