@@ -39,3 +39,39 @@ func TestCreateAdminRefusesWithoutHubDatabase(t *testing.T) {
 		t.Errorf("create-admin made ./data: %v", err)
 	}
 }
+
+// migrate refuses as create-admin does: run without the hub's environment,
+// it would make a new empty database in ./data and call it current. Named
+// by CITYHUB_DATA_DIR or -data-dir, an existing directory gets a fresh one.
+func TestMigrateRefusesWithoutHubDatabase(t *testing.T) {
+	t.Parallel()
+	if _, err := os.Stat("data"); err == nil {
+		t.Skip("./data exists in the package directory")
+	}
+	elsewhere := filepath.Join(t.TempDir(), "data")
+	for name, c := range map[string]struct {
+		args []string
+		env  map[string]string
+	}{
+		"no environment":         {nil, map[string]string{}},
+		"missing data directory": {nil, map[string]string{"CITYHUB_DATA_DIR": elsewhere}},
+		"missing -data-dir":      {[]string{"-data-dir", elsewhere}, map[string]string{}},
+	} {
+		var stderr bytes.Buffer
+		err := run(context.Background(), append([]string{"migrate"}, c.args...), testGetenv(c.env), io.Discard, &stderr)
+		if err == nil || !strings.Contains(err.Error(), "no hub database") || strings.Contains(stderr.String(), "schema is current") {
+			t.Errorf("%s: migrate = %v, said %q; want refused with no hub database", name, err, stderr.String())
+		}
+	}
+	if _, err := os.Stat(elsewhere); !os.IsNotExist(err) {
+		t.Errorf("migrate made a data directory where there was none: %v", err)
+	}
+	if _, err := os.Stat("data"); !os.IsNotExist(err) {
+		os.RemoveAll("data")
+		t.Errorf("migrate made ./data: %v", err)
+	}
+	dir := t.TempDir()
+	if err := run(context.Background(), []string{"migrate", "-data-dir=" + dir}, testGetenv(map[string]string{}), io.Discard, io.Discard); err != nil {
+		t.Errorf("migrate -data-dir on an existing directory: %v", err)
+	}
+}

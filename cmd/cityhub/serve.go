@@ -37,6 +37,16 @@ func migrate(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return err
 	}
+	// As create-admin: run without the hub's environment, migrate would
+	// make a new database where it stands and call it current, and an
+	// upgrade step would seem done. A fresh SQLite database is made only
+	// in a data directory that exists and was named.
+	named := getenv("CITYHUB_DATA_DIR") != "" || flagGiven(args, "data-dir")
+	if !named || !isDir(cfg.DataDir) {
+		if err := hubDatabase(cfg); err != nil {
+			return err
+		}
+	}
 	log := newLogger(cfg, stderr)
 	db, err := store.Open(ctx, cfg.DatabaseURL, cfg.DataDir, log)
 	if err != nil {
@@ -56,6 +66,20 @@ func migrate(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	log.Info("schema is current", slog.String("engine", db.Engine()), slog.String("database", where))
 	return db.Close()
+}
+
+// flagGiven says whether the command line args sets the flag name.
+func flagGiven(args []string, name string) bool {
+	for _, a := range args {
+		if a == "--" {
+			return false
+		}
+		a = strings.TrimPrefix(strings.TrimPrefix(a, "-"), "-")
+		if a == name || strings.HasPrefix(a, name+"=") {
+			return true
+		}
+	}
+	return false
 }
 
 // warnMetricsOpen says at start that, without CITYHUB_METRICS_TOKEN,
