@@ -226,7 +226,8 @@ func (c *Client) Start(ctx context.Context, sink Sink) error {
 				return fmt.Errorf("mqtt connect %s: %w", c.opts.URL, err)
 			}
 		case <-deadline:
-			c.log.Warn("broker not reachable yet; retrying in the background", slog.String("url", c.opts.URL))
+			c.log.Warn("broker not reachable yet; retrying in the background", slog.String("url", c.opts.URL),
+				slog.String("reason", unreachableReason(c.opts.URL, 2*time.Second)))
 			return nil
 		case <-ctx.Done():
 			return ctx.Err()
