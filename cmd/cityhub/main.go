@@ -10,8 +10,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
+	"sync"
 	"syscall"
 )
 
@@ -19,10 +22,12 @@ import (
 var version = "dev"
 
 func main() {
-	ctx, stop := stopOnSignals(os.Stderr, os.Exit)
+	out := stderrFor(os.Args[1:], os.Getenv, os.Stderr)
+	ctx, stop := stopOnSignals(out, os.Exit)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "cityhub:", err)
+		out.say(slog.LevelError, err.Error())
+		stop()
 		os.Exit(1)
 	}
 }
@@ -33,31 +38,93 @@ func main() {
 // at once (status 1), as someone pressing Ctrl-C again expects. Nothing
 // acknowledged is lost by it: a request's answer is sent only after its
 // transaction committed, and one cut before that was never acknowledged.
-func stopOnSignals(stderr io.Writer, exit func(int)) (context.Context, func()) {
-	ctx, cancel := context.WithCancel(context.Background())
+func stopOnSignals(out stderrLines, exit func(int)) (context.Context, func()) {
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	ctx, stop := relaySignals(sigs, out, exit)
+	return ctx, func() {
+		signal.Stop(sigs)
+		stop()
+	}
+}
+
+// relaySignals is stopOnSignals for the signals received on sigs.
+func relaySignals(sigs <-chan os.Signal, out stderrLines, exit func(int)) (context.Context, func()) {
+	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
 		select {
 		case s := <-sigs:
-			fmt.Fprintf(stderr, "cityhub: %v: stopping after the requests in flight; %v again stops at once\n", s, s)
+			out.say(slog.LevelInfo, fmt.Sprintf("%v: stopping after the requests in flight; %v again stops at once", s, s))
 			cancel()
 		case <-done:
 			return
 		}
 		select {
 		case s := <-sigs:
-			fmt.Fprintf(stderr, "cityhub: %v again: stopping at once, without waiting for the requests in flight\n", s)
+			out.say(slog.LevelWarn, fmt.Sprintf("%v again: stopping at once, without waiting for the requests in flight", s))
 			exit(1)
 		case <-done:
 		}
 	}()
+	var once sync.Once
 	return ctx, func() {
-		signal.Stop(sigs)
-		close(done)
-		cancel()
+		once.Do(func() {
+			close(done)
+			cancel()
+		})
 	}
+}
+
+// stderrLines writes what main itself says (a signal, the error the
+// program stops with) as the hub logs: a JSON line when the configuration
+// asks for JSON logs, so that a collector reading JSON lines gets the
+// last one too, which says why the hub stopped.
+type stderrLines struct {
+	w    io.Writer
+	json bool
+}
+
+func (o stderrLines) say(level slog.Level, msg string) {
+	if !o.json {
+		fmt.Fprintln(o.w, "cityhub: "+msg)
+		return
+	}
+	slog.New(slog.NewJSONHandler(o.w, nil)).Log(context.Background(), level, msg)
+}
+
+// stderrFor reads the log format as config.Parse does (the -log-format
+// flag, else CITYHUB_LOG_FORMAT) without the rest of the configuration,
+// which may be what failed; a format that is not json, or not valid, is
+// text. simulate, version and help do not log as the hub does.
+func stderrFor(args []string, getenv func(string) string, w io.Writer) stderrLines {
+	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+		switch args[0] {
+		case "simulate", "version", "help":
+			return stderrLines{w: w}
+		}
+		args = args[1:]
+	}
+	format := getenv("CITYHUB_LOG_FORMAT")
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			break
+		}
+		if a == "" || a[0] != '-' {
+			continue // another flag's value, or an argument
+		}
+		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if name != "log-format" {
+			continue
+		}
+		if !hasValue && i+1 < len(args) {
+			i++
+			value = args[i]
+		}
+		format = value
+	}
+	return stderrLines{w: w, json: format == "json"}
 }
 
 const usage = `usage: cityhub [command] [flags]

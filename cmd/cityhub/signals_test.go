@@ -25,7 +25,7 @@ func TestSignalHub(t *testing.T) {
 	if os.Getenv(signalHubEnv) != "1" {
 		t.Skip("run as a child hub process only")
 	}
-	ctx, stop := stopOnSignals(os.Stderr, os.Exit)
+	ctx, stop := stopOnSignals(stderrLines{w: os.Stderr}, os.Exit)
 	defer stop()
 	if err := run(ctx, []string{"serve"}, withTestHashCost(os.LookupEnv), os.Stdout, os.Stderr); err != nil {
 		t.Fatal(err)
