@@ -401,11 +401,19 @@ func (c *Client) onUnexpected(_ paho.Client, m paho.Message) {
 	c.log.Debug("message on an unexpected topic", slog.String("topic", m.Topic()))
 }
 
-// logMalformed logs at most once per station per minute.
+// logMalformed logs a message dropped as malformed, or refused for its
+// stamp ahead of the hub's clock (a well-formed message: the words and
+// the reason say so, as docs/mqtt.md and refused_total do), at most once
+// per station, and per kind of fault, a minute.
 func (c *Client) logMalformed(station, topic string, err error) {
+	future := errors.Is(err, mobility.ErrFutureTS)
+	key := station
+	if future {
+		key += "\x00future_ts"
+	}
 	now := time.Now()
 	c.malformedMu.Lock()
-	last, seen := c.malformedLog[station]
+	last, seen := c.malformedLog[key]
 	if seen && now.Sub(last) < time.Minute {
 		c.malformedMu.Unlock()
 		return
@@ -413,8 +421,13 @@ func (c *Client) logMalformed(station, topic string, err error) {
 	if len(c.malformedLog) > 10_000 {
 		clear(c.malformedLog)
 	}
-	c.malformedLog[station] = now
+	c.malformedLog[key] = now
 	c.malformedMu.Unlock()
+	if future {
+		c.log.Warn(fmt.Sprintf("refused message stamped more than %d minutes ahead of the hub's clock (further ones from this station are counted, not logged, for a minute)", mobility.MaxClockSkew/time.Minute),
+			slog.String("reason", "future_ts"), slog.String("station", station), slog.String("topic", topic), slog.Any("error", err))
+		return
+	}
 	c.log.Warn("dropped malformed message (further ones from this station are counted, not logged, for a minute)",
 		slog.String("station", station), slog.String("topic", topic), slog.Any("error", err))
 }

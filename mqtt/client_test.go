@@ -209,7 +209,9 @@ func TestFutureTimestampRefusedAndCounted(t *testing.T) {
 		t.Run(b.Name(), func(t *testing.T) {
 			root := mqtttest.Root(t)
 			s := &sink{}
-			_, reg := startClient(t, b.URL(), root, s)
+			logs := &testutil.Buffer{}
+			_, reg := startClientWith(t, mqtt.Options{URL: b.URL(), Root: root, MaxBackoff: time.Second,
+				Log: slog.New(slog.NewTextHandler(logs, nil))}, s)
 			pub := publisher(t, b.URL())
 			topics := mqtt.Topics{Root: root}
 			far := time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)
@@ -232,6 +234,13 @@ func TestFutureTimestampRefusedAndCounted(t *testing.T) {
 			}
 			if n := mqtttest.Counter(t, reg, "cityhub_mqtt_malformed_total", ""); n != 0 {
 				t.Errorf("%v messages counted as malformed, want 0", n)
+			}
+			// Logged as docs/mqtt.md and the counter call it: refused, not
+			// malformed; once for the station in the minute.
+			got := logs.String()
+			if strings.Contains(got, "malformed") || strings.Count(got, "refused message stamped more than 2 minutes ahead of the hub's clock") != 1 ||
+				!strings.Contains(got, "reason=future_ts") {
+				t.Errorf("logs, want one refusal with reason future_ts:\n%s", got)
 			}
 		})
 	}
