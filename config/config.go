@@ -12,6 +12,7 @@ import (
 	"io"
 	"net/netip"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -491,8 +492,61 @@ func Parse(name string, args []string, getenv func(string) string, stderr io.Wri
 		return c, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
 	}
 	c.moveMQTTCredentials()
-	return c, c.Validate()
+	return c, flagNames(fs, c.Validate())
 }
+
+// envInUsage is the variable a flag's usage names last: "(CITYHUB_X)".
+var envInUsage = regexp.MustCompile(`\((CITYHUB_[A-Z0-9_]+)\)$`)
+
+// flagNames names, in err, the flag given on the command line for the
+// variable of the same setting: the value refused came from the flag,
+// which wins over the variable, and an operator who never set the
+// variable would look for it in vain.
+func flagNames(fs *flag.FlagSet, err error) error {
+	if err == nil {
+		return nil
+	}
+	var given []*regexp.Regexp
+	var flags []string
+	fs.Visit(func(f *flag.Flag) {
+		if m := envInUsage.FindStringSubmatch(f.Usage); m != nil {
+			given = append(given, regexp.MustCompile(`\b`+m[1]+`\b`))
+			flags = append(flags, "-"+f.Name)
+		}
+	})
+	if len(given) == 0 {
+		return err
+	}
+	rename := func(e error) error {
+		msg := e.Error()
+		out := msg
+		for i, re := range given {
+			out = re.ReplaceAllLiteralString(out, flags[i])
+		}
+		if out == msg {
+			return e
+		}
+		return renamedError{msg: out, err: e}
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs := j.Unwrap()
+		out := make([]error, len(errs))
+		for i, e := range errs {
+			out[i] = rename(e)
+		}
+		return errors.Join(out...)
+	}
+	return rename(err)
+}
+
+// renamedError is err said with the flags' names; errors.Is still sees err.
+type renamedError struct {
+	msg string
+	err error
+}
+
+func (e renamedError) Error() string { return e.msg }
+func (e renamedError) Unwrap() error { return e.err }
 
 // commandTakes is which flags a command takes: each command only those it
 // reads, so that "cityhub migrate -h" lists what migrate uses and a flag it

@@ -66,9 +66,9 @@ func check(ctx context.Context, args []string, getenv func(string) string, stdou
 		checkPublicURL(cfg),
 		checkListen(cfg),
 		checkTLS(cfg),
-		checkInstance(cfg),
+		checkInstance(cfg, args),
 		checkParticipation(cfg),
-		checkPayments(cfg),
+		checkPayments(cfg, args),
 		checkPasswordHash(cfg),
 	}
 	failed := 0
@@ -474,25 +474,26 @@ func checkParticipation(cfg config.Config) checkResult {
 
 // checkInstance checks the hub's instance id as the broker client does at
 // start (where a bad one stops serve, after the migrations).
-func checkInstance(cfg config.Config) checkResult {
+func checkInstance(cfg config.Config, args []string) checkResult {
 	r := checkResult{name: "instance"}
+	setting := settingName(args, "instance-id", "CITYHUB_INSTANCE_ID")
 	switch {
 	case cfg.InstanceID == "":
 		r.ok, r.detail = true, "no CITYHUB_INSTANCE_ID: a random one at each start (fine for one hub; replicas each need their own)"
 	case !mobility.ValidID(cfg.InstanceID):
-		r.detail = fmt.Sprintf("CITYHUB_INSTANCE_ID %q: use lower-case letters, digits, '-' and '_'", cfg.InstanceID)
+		r.detail = fmt.Sprintf("%s %q: use lower-case letters, digits, '-' and '_'", setting, cfg.InstanceID)
 	default:
-		r.ok, r.detail = true, "CITYHUB_INSTANCE_ID "+cfg.InstanceID
+		r.ok, r.detail = true, setting+" "+cfg.InstanceID
 	}
 	return r
 }
 
 // checkPayments fails a hub that credits top-ups without a card
 // (CITYHUB_TEST_PAYMENTS): right for the demo, never for a city's hub.
-func checkPayments(cfg config.Config) checkResult {
+func checkPayments(cfg config.Config, args []string) checkResult {
 	r := checkResult{name: "payments", ok: true, detail: "top-ups only through Stripe, when it is configured"}
 	if cfg.TestPayments {
-		r.ok, r.detail = false, "CITYHUB_TEST_PAYMENTS is on: every top-up is credited at once without a card; never on a city's hub"
+		r.ok, r.detail = false, settingName(args, "test-payments", "CITYHUB_TEST_PAYMENTS")+" is on: every top-up is credited at once without a card; never on a city's hub"
 	}
 	return r
 }
