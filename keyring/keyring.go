@@ -98,7 +98,23 @@ type Keyring struct {
 	jwks    []byte
 	// inClear counts keys in use that the database keeps unencrypted.
 	inClear int
+	// encrypted and reencrypted count the stored keys this Open encrypted,
+	// from clear and from another key-encryption key; notRead those it left
+	// in clear or under another key-encryption key than the first given,
+	// because the configuration gives every purpose's key and the stored
+	// keys are not read.
+	encrypted, reencrypted, notRead int
 }
+
+// Resealed says how many stored keys Open encrypted with the first
+// key-encryption key: from clear, and from an older key-encryption key.
+func (k *Keyring) Resealed() (encrypted, reencrypted int) { return k.encrypted, k.reencrypted }
+
+// NotResealed says how many stored keys Open left in clear or under
+// another key-encryption key than the first given, because
+// CITYHUB_SIGNING_KEYS gives a key for every purpose and the stored keys
+// were not read: the key-encryption key that seals them is still needed.
+func (k *Keyring) NotResealed() int { return k.notRead }
 
 // StoredInClear reports whether keys in use are kept in the database
 // without encryption (no key-encryption key configured).
@@ -193,6 +209,18 @@ func Open(ctx context.Context, store Store, opt Options) (*Keyring, error) {
 	if len(missing) > 0 {
 		if err := k.addStored(ctx, store, missing, opt.KEKs); err != nil {
 			return nil, err
+		}
+	} else if len(opt.KEKs) > 0 {
+		// Only listed, never opened: the hub does not need them, and may
+		// not have the key-encryption key they are sealed with.
+		stored, err := store.SigningKeys(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("read signing keys: %w", err)
+		}
+		for _, s := range stored {
+			if s.SealedBy != KEKFingerprint(opt.KEKs[0]) {
+				k.notRead++
+			}
 		}
 	}
 	for _, p := range Purposes {
@@ -324,8 +352,16 @@ func (k *Keyring) addStored(ctx context.Context, store Store, purposes []string,
 			if err != nil {
 				return err
 			}
-			if _, err := store.ResealSigningKey(ctx, s.ID, sealed, KEKFingerprint(keks[0]), s.SealedBy); err != nil {
+			done, err := store.ResealSigningKey(ctx, s.ID, sealed, KEKFingerprint(keks[0]), s.SealedBy)
+			if err != nil {
 				return fmt.Errorf("encrypt stored signing key %s: %w", s.ID, err)
+			}
+			switch {
+			case !done: // another hub starting with the same keys did it
+			case s.SealedBy == "":
+				k.encrypted++
+			default:
+				k.reencrypted++
 			}
 		}
 		if !used {

@@ -162,3 +162,44 @@ func TestSealedKeyBoundToItsRow(t *testing.T) {
 		t.Fatal("two keys sealed to the same bytes")
 	}
 }
+
+// Open says what it encrypted, and which stored keys it left under another
+// key-encryption key because the configuration gives every key: a
+// rotation asked for then does nothing, and the old key is still needed.
+func TestResealedCounted(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		inClear := mustLoad(t, db.Keyring(), "")
+		if e, r := inClear.Resealed(); e != 0 || r != 0 {
+			t.Errorf("without a key-encryption key: resealed %d, %d", e, r)
+		}
+		oldKEK, newKEK := newKEK(t), newKEK(t)
+		first, err := open(t, db.Keyring(), oldKEK)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e, r := first.Resealed(); e != len(keyring.Purposes) || r != 0 {
+			t.Errorf("first start with a key-encryption key: encrypted %d, again %d", e, r)
+		}
+		access, _ := genPEM(t, keyring.PurposeAccess)
+		qr, _ := genPEM(t, keyring.PurposeQR)
+		configured, err := keyring.Open(context.Background(), db.Keyring(), keyring.Options{PEM: access + qr, KEKs: [][]byte{newKEK, oldKEK}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := configured.NotResealed(); n != len(keyring.Purposes) {
+			t.Errorf("rotation with every key configured: %d stored keys left, want %d", n, len(keyring.Purposes))
+		}
+		storedForms(t, db.Keyring(), keyring.KEKFingerprint(oldKEK))
+		rotated, err := open(t, db.Keyring(), newKEK, oldKEK)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e, r := rotated.Resealed(); e != 0 || r != len(keyring.Purposes) || rotated.NotResealed() != 0 {
+			t.Errorf("rotation: encrypted %d, again %d, left %d", e, r, rotated.NotResealed())
+		}
+		done, err := keyring.Open(context.Background(), db.Keyring(), keyring.Options{PEM: access + qr, KEKs: [][]byte{newKEK}})
+		if err != nil || done.NotResealed() != 0 {
+			t.Errorf("every stored key under the first key-encryption key: left %d, %v", done.NotResealed(), err)
+		}
+	})
+}

@@ -288,6 +288,16 @@ func loadKeys(ctx context.Context, cfg config.Config, db store.DB, log *slog.Log
 	if keys.StoredInClear() {
 		log.Warn("signing keys are kept in the database without encryption: set CITYHUB_KEY_ENCRYPTION_KEY (openssl rand -base64 32) to encrypt them")
 	}
+	if encrypted, again := keys.Resealed(); encrypted+again > 0 {
+		log.Info("stored signing keys encrypted with the first CITYHUB_KEY_ENCRYPTION_KEY",
+			slog.Int("from_clear", encrypted), slog.Int("from_older_key", again), slog.String("key_encryption_key", keyring.KEKFingerprint(cfg.KeyEncryptionKeys[0])))
+	}
+	// A rotation (NEW,OLD) asked for while the configuration gives every
+	// key does nothing: said, so that OLD, still needed, is not thrown away.
+	if n := keys.NotResealed(); n > 0 {
+		log.Warn("stored signing keys were not encrypted with the first CITYHUB_KEY_ENCRYPTION_KEY: CITYHUB_SIGNING_KEYS gives the keys, so the stored ones are not read; keep the key-encryption key they are sealed with until a start without CITYHUB_SIGNING_KEYS encrypts them",
+			slog.Int("keys", n), slog.String("key_encryption_key", keyring.KEKFingerprint(cfg.KeyEncryptionKeys[0])))
+	}
 	return keys, nil
 }
 
