@@ -157,9 +157,11 @@ func (u *UI) Register(mux *http.ServeMux) {
 		// Where the door scanner page sends the entries it let in offline
 		// (OfflineEntriesEndpoint).
 		mux.Handle("POST /staff/tickets/offline-entries", action(t.handleOfflineEntries, door))
-		// The citizen's theatre pages.
-		mux.Handle("GET /theatre", page(t.handleTheatrePage, citizen))
-		mux.Handle("GET /theatre/performances/{id}", page(t.handleSeatPickerPage, citizen))
+		// The programme and a performance's hall with its prices are
+		// everyone's, as a city's theatre programme is; holding seats,
+		// orders and tickets ask for a citizen's sign-in.
+		mux.Handle("GET /theatre", httpx.Secured(s.anyone(t.handleTheatrePage)))
+		mux.Handle("GET /theatre/performances/{id}", httpx.Secured(s.anyone(t.handleSeatPickerPage)))
 		mux.Handle("POST /theatre/performances/{id}/buy", action(t.handleBuySeatsPage, citizen))
 		// The city administrator's theatre page.
 		mux.Handle("GET /admin/theatre", page(t.handleTheatreAdminPage, admin))

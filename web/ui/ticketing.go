@@ -13,8 +13,10 @@ import (
 	"cityhub/web/httpx"
 )
 
-// The citizen's theatre pages: the programme with the citizen's tickets,
-// and a seat picker that buys the chosen seats with wallet credit; short
+// The theatre pages: the programme and a performance's hall with its
+// prices are everyone's, signed in or not, as a city's programme is; a
+// citizen also sees their tickets and buys the chosen seats with wallet
+// credit, a visitor is asked to sign in for that and brought back; short
 // credit leads to the order page (ticketing_orders.go), which offers a
 // top-up and the card. The tickets' QR codes are on the wallet page
 // (QRSource).
@@ -22,9 +24,18 @@ import (
 type theatrePage struct {
 	Performances []ticketing.Performance
 	Tickets      []ticketing.TicketView
+	// Buyer says the caller buys tickets (a citizen): they see theirs. A
+	// visitor is asked to sign in, another account told tickets are
+	// bought with a citizen's account.
+	Buyer bool
 }
 
-// handleTheatrePage lists the programme and the citizen's tickets.
+// buysTickets reports whether c buys tickets, as the routes of holding
+// seats and of orders let only citizens through.
+func buysTickets(c identity.Caller) bool { return c.Has(identity.RoleCitizen) }
+
+// handleTheatrePage lists the programme, open to everyone, and a citizen's
+// tickets.
 func (s *theatrePages) handleTheatrePage(w http.ResponseWriter, r *http.Request, c identity.Caller) {
 	ctx := r.Context()
 	ps, err := s.ticketing.Performances(ctx)
@@ -32,12 +43,14 @@ func (s *theatrePages) handleTheatrePage(w http.ResponseWriter, r *http.Request,
 		s.pageError(w, r, err)
 		return
 	}
-	ts, err := s.ticketing.MyTickets(ctx, c)
-	if err != nil {
-		s.pageError(w, r, err)
-		return
+	page := theatrePage{Performances: ps, Buyer: buysTickets(c)}
+	if page.Buyer {
+		if page.Tickets, err = s.ticketing.MyTickets(ctx, c); err != nil {
+			s.pageError(w, r, err)
+			return
+		}
 	}
-	s.render(w, r, http.StatusOK, "tickets", "theatre", theatrePage{Performances: ps, Tickets: ts})
+	s.render(w, r, http.StatusOK, "tickets", "theatre", page)
 }
 
 // seatPickerPage is a performance's hall: sections of rows of seats, each
@@ -54,6 +67,9 @@ type seatPickerPage struct {
 	// Problem says why the seats chosen were not held (a seat taken
 	// meanwhile); the others chosen stay ticked.
 	Problem string
+	// Buyer says the caller may hold seats (a citizen); anyone else sees
+	// the hall and its prices without the form.
+	Buyer bool
 }
 
 type pickerSection struct {
@@ -89,7 +105,8 @@ func (s *theatrePages) emailsTickets(ctx context.Context, c identity.Caller) (bo
 	return s.ticketing.EmailsReceipts(ctx, c.AccountID)
 }
 
-// handleSeatPickerPage shows the hall with free, held and sold seats.
+// handleSeatPickerPage shows the hall with free, held and sold seats and
+// the prices, to anyone; a citizen may choose seats.
 func (s *theatrePages) handleSeatPickerPage(w http.ResponseWriter, r *http.Request, c identity.Caller) {
 	s.showSeatPicker(w, r, c, http.StatusOK, nil, "")
 }
@@ -103,14 +120,17 @@ func (s *theatrePages) showSeatPicker(w http.ResponseWriter, r *http.Request, c 
 		return
 	}
 	l := s.locale(r)
-	page := seatPickerPage{Availability: av, Key: ids.New("hld"), Problem: problem}
+	page := seatPickerPage{Availability: av, Problem: problem, Buyer: buysTickets(c)}
 	ticked := map[string]bool{}
 	for _, id := range chosen {
 		ticked[id] = true
 	}
-	if page.EmailsTickets, err = s.emailsTickets(r.Context(), c); err != nil {
-		s.pageError(w, r, err)
-		return
+	if page.Buyer {
+		page.Key = ids.New("hld")
+		if page.EmailsTickets, err = s.emailsTickets(r.Context(), c); err != nil {
+			s.pageError(w, r, err)
+			return
+		}
 	}
 	// Seats and prices name their category as people read it, never by
 	// its code.
