@@ -35,6 +35,10 @@ func TestBikePagesOpenToVisitors(t *testing.T) {
 	if res.Header.Get("Content-Security-Policy") == "" || !strings.Contains(body, `id="bike-map"`) {
 		t.Errorf("stations page without its map for a visitor")
 	}
+	// The menu leads a visitor to the stations, as it does a rider.
+	if !strings.Contains(body, `<a class="nav-link active" href="/bikes" aria-current="page">`) {
+		t.Errorf("the menu does not lead a visitor to the stations")
+	}
 
 	res, body = visitor.Get("/bikes/stations/" + st.ID)
 	if res.StatusCode != http.StatusOK || !strings.Contains(body, "<h1>"+st.NameIT+"</h1>") ||

@@ -37,6 +37,9 @@ func TestTheatrePagesOpenToVisitors(t *testing.T) {
 			!strings.Contains(body, `href="/login?next=/theatre"`) || !strings.Contains(body, tc.signIn) {
 			t.Fatalf("%s programme for a visitor: %d\n%s", tc.lang, res.StatusCode, body)
 		}
+		if !strings.Contains(body, `<a class="nav-link active" href="/theatre" aria-current="page">`) {
+			t.Errorf("%s: the menu does not lead a visitor to the programme", tc.lang)
+		}
 		for _, hidden := range []string{`id="my-tickets-heading"`, `data-testid="ticket-status"`, `data-testid="buyers-only"`} {
 			if strings.Contains(body, hidden) {
 				t.Errorf("%s programme shows a visitor %s", tc.lang, hidden)

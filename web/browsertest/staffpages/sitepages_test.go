@@ -7,7 +7,8 @@
 // rule of the Content-Security-Policy, and is kept as a screenshot; on the
 // phone the menu is one row and its toggler opens it (Bootstrap Italia's
 // script, under the CSP), also with the staff group of an account holding
-// every role; on a desktop the menus of the administrator (5 items, the
+// every role; a visitor's menu leads to the public areas (bikes, theatre,
+// reports); on a desktop the menus of the administrator (7 items, the
 // staff areas grouped), a citizen (8) and an account holding every role
 // the hub grants (9, the staff areas grouped) keep to one row from
 // 992 px, and the staff group opens and closes from the keyboard.
@@ -217,8 +218,14 @@ func TestVisitorPagesOnAPhone(t *testing.T) {
 	}
 
 	// The phone's menu: one row (the toggler), closed until tapped, and
-	// Bootstrap Italia's script opens and closes it.
+	// Bootstrap Italia's script opens and closes it. It leads a visitor to
+	// the public areas.
 	phoneMenu(t, f, "site-menu-open-it-phone")
+	var links []string
+	f.Eval(`[...document.querySelectorAll("#nav-main .nav-link")].map(a => a.getAttribute("href"))`, &links)
+	if got := strings.Join(links, " "); got != "/ /bikes /theatre /reports /aiuto" {
+		t.Errorf("visitor's menu: %s", got)
+	}
 
 	// The same pages in English.
 	if st := f.Submit(chromedp.Click(chromedp.CSS(`form.lang-switch button`))); st != 200 {
@@ -263,8 +270,8 @@ func TestVisitorPagesOnADesktop(t *testing.T) {
 	}
 }
 
-// The longest menus, the administrator's (5 items: the staff areas are
-// one group), a citizen's (8) and that of an account holding every role
+// The longest menus, the administrator's (7 items: the public areas, the
+// staff areas as one group), a citizen's (8) and that of an account holding every role
 // (9: the citizen's and the staff group), with every area on, in both
 // languages, fit the desktop's header from 992 px, where Bootstrap Italia
 // opens the menu, through 1024 px to 1280 px.
@@ -274,7 +281,7 @@ func TestLongestMenusOnADesktop(t *testing.T) {
 	for _, who := range []struct {
 		name, email string
 		items       int
-	}{{"admin", adminEmail, 5}, {"citizen", citizen, 8}, {"every-role", everyRole, 9}} {
+	}{{"admin", adminEmail, 7}, {"citizen", citizen, 8}, {"every-role", everyRole, 9}} {
 		f.Login(who.email)
 		for _, lang := range []string{"it", "en"} {
 			if lang == "en" {
