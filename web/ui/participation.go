@@ -94,14 +94,6 @@ func (p *participationPages) mapped(h http.Handler) http.Handler {
 	}))
 }
 
-// open is a page anyone may see, signed in or not.
-func (p *participationPages) open(h pageHandler) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		c, _ := p.pageCaller(r)
-		h(w, r, c)
-	}
-}
-
 // mapView is what a page's map reads from its data attributes.
 type mapView struct {
 	Tiles       string
