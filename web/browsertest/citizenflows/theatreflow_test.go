@@ -1,6 +1,7 @@
 // TestPickSeatPayShowCheckIn drives the theatre journey end to end in a real
 // headless Chromium on a real hub (SQLite, identity, wallet, ticketing): a
-// citizen picks a seat on the seat picker and pays with credit, lands on
+// visitor sees the programme and a performance's hall with its prices and
+// signs in from there, back on the performance; a citizen picks a seat on the seat picker and pays with credit, lands on
 // the paid order's page with its number, sees the ticket's QR code in the
 // wallet, and cancels another order under its performance's rule after a
 // confirmation, the credit coming back; on the evening door staff choose the
@@ -118,6 +119,32 @@ func TestPickSeatPayShowCheckIn(t *testing.T) {
 	}))
 	defer srv.Close()
 	f := newFlow(t, srv.URL, "")
+
+	// A visitor sees the programme and the hall with its prices, without
+	// choosing seats, and signs in from there, back on the performance.
+	if st := f.Open("/theatre"); st != 200 || f.Path() != "/theatre" {
+		t.Fatalf("theatre page for a visitor: %d at %s", st, f.Path())
+	}
+	f.Check("theatre_visitor")
+	if st := f.Submit(chromedp.Click(chromedp.CSS(`[data-performance="` + p.ID + `"] a.btn`))); st != 200 {
+		t.Fatalf("hall for a visitor: %d", st)
+	}
+	f.Check("theatre_seats_visitor")
+	var offered int
+	f.Eval(`document.querySelectorAll('form.seat-picker, input[name="seat"]:not([disabled])').length`, &offered)
+	if offered != 0 || !strings.Contains(f.Text(".seat-prices"), "25,00") {
+		t.Fatalf("a visitor's hall: %d seats to choose, prices %q", offered, f.Text(".seat-prices"))
+	}
+	if st := f.Submit(chromedp.Click(chromedp.CSS(`[data-testid="sign-in-to-buy"] a`))); st != 200 {
+		t.Fatalf("sign-in page: %d", st)
+	}
+	if st := f.Submit(
+		chromedp.SetValue(chromedp.CSS("#email"), "anna@example.org"),
+		chromedp.SetValue(chromedp.CSS("#password"), f.Password),
+		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)),
+	); st != 200 || f.Path() != "/theatre/performances/"+p.ID {
+		t.Fatalf("signed in from the hall: %d at %s", st, f.Path())
+	}
 
 	// The citizen picks a seat and pays with credit.
 	f.Login("anna@example.org")
