@@ -136,6 +136,11 @@ func TestOutboxPage(t *testing.T) {
 		!strings.Contains(body, "&lt;p&gt;Ricevuta&lt;/p&gt;") {
 		t.Fatalf("message page %d:\n%s", res.StatusCode, body)
 	}
+	// An e-mail that is not there is said in words of its own, not a
+	// page's bare "not found".
+	if res, body := pc.Get("/admin/outbox/mail_nope"); res.StatusCode != http.StatusNotFound || !strings.Contains(body, "Questa e-mail non c’è") {
+		t.Fatalf("no such message: %d:\n%s", res.StatusCode, body)
+	}
 	if res, _ := pc.Get("/admin/outbox?state=lost"); res.StatusCode != http.StatusBadRequest {
 		t.Fatalf("bad state: %d", res.StatusCode)
 	}
