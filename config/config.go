@@ -12,7 +12,6 @@ import (
 	"io"
 	"net/netip"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -227,6 +226,10 @@ type Config struct {
 
 	// Demo seeds demo data on first start (set by the demo subcommand).
 	Demo bool
+
+	// fromFlags are the settings the command line set, by variable: the
+	// flag's name (without its dash), for NameOf.
+	fromFlags map[string]string
 }
 
 // Default returns the configuration cityhub runs with when told nothing.
@@ -439,114 +442,24 @@ func Parse(name string, args []string, getenv func(string) string, stderr io.Wri
 
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	takes := commandTakes(name)
-	if takes("http-addr") {
-		fs.StringVar(&c.HTTPAddr, "http-addr", c.HTTPAddr, "HTTP listen address (CITYHUB_HTTP_ADDR)")
-	}
-	if takes("public-url") {
-		fs.StringVar(&c.PublicURL, "public-url", c.PublicURL, "URL people and feeds see (CITYHUB_PUBLIC_URL)")
-	}
-	if takes("data-dir") {
-		fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "directory for the embedded SQLite file (CITYHUB_DATA_DIR)")
-	}
-	if takes("database-url") {
-		fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, "postgres:// URL; empty uses embedded SQLite (CITYHUB_DATABASE_URL)")
-	}
-	if takes("mqtt-url") {
-		fs.StringVar(&c.MQTTURL, "mqtt-url", c.MQTTURL, "broker URL (tcp://, ssl://, mqtt://, mqtts://, ws:// or wss://); empty starts the embedded broker (CITYHUB_MQTT_URL)")
-	}
-	if takes("mqtt-broker-addr") {
-		fs.StringVar(&c.MQTTBrokerAddr, "mqtt-broker-addr", c.MQTTBrokerAddr, "embedded broker listen address (CITYHUB_MQTT_BROKER_ADDR)")
-	}
-	if takes("instance-id") {
-		fs.StringVar(&c.InstanceID, "instance-id", c.InstanceID, "this hub's instance id (CITYHUB_INSTANCE_ID)")
-	}
-	if takes("mqtt-topic-root") {
-		fs.StringVar(&c.MQTTTopicRoot, "mqtt-topic-root", c.MQTTTopicRoot, "MQTT topic root of the station protocol (CITYHUB_MQTT_TOPIC_ROOT)")
-	}
-	if takes("mqtt-share-group") {
-		fs.StringVar(&c.MQTTShareGroup, "mqtt-share-group", c.MQTTShareGroup, "shared-subscription group of the hub replicas (CITYHUB_MQTT_SHARE_GROUP)")
-	}
-	if takes("mqtt-broker-auth") {
-		fs.StringVar(&c.MQTTBrokerAuth, "mqtt-broker-auth", c.MQTTBrokerAuth, "who tells an external broker about station credentials: dynsec or none (CITYHUB_MQTT_BROKER_AUTH)")
-	}
-	if takes("simulate-stations") {
-		fs.BoolVar(&c.SimulateStations, "simulate-stations", c.SimulateStations, "demo: also play simulated stations on the external broker of -mqtt-url (a flag only)")
-	}
-	if takes("stripe-api-url") {
-		fs.StringVar(&c.StripeAPIURL, "stripe-api-url", c.StripeAPIURL, "Stripe API base URL (CITYHUB_STRIPE_API_URL)")
-	}
-	if takes("test-payments") {
-		fs.BoolVar(&c.TestPayments, "test-payments", c.TestPayments, "DEMO ONLY: payments succeed without a card (CITYHUB_TEST_PAYMENTS)")
-	}
-	if takes("log-level") {
-		fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (CITYHUB_LOG_LEVEL)")
-	}
-	if takes("log-format") {
-		fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "text or json (CITYHUB_LOG_FORMAT)")
-	}
+	defined := defineFlags(fs, &c, commandTakes(name))
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
 	}
-	c.moveMQTTCredentials()
-	return c, flagNames(fs, c.Validate())
-}
-
-// envInUsage is the variable a flag's usage names last: "(CITYHUB_X)".
-var envInUsage = regexp.MustCompile(`\((CITYHUB_[A-Z0-9_]+)\)$`)
-
-// flagNames names, in err, the flag given on the command line for the
-// variable of the same setting: the value refused came from the flag,
-// which wins over the variable, and an operator who never set the
-// variable would look for it in vain.
-func flagNames(fs *flag.FlagSet, err error) error {
-	if err == nil {
-		return nil
-	}
-	var given []*regexp.Regexp
-	var flags []string
 	fs.Visit(func(f *flag.Flag) {
-		if m := envInUsage.FindStringSubmatch(f.Usage); m != nil {
-			given = append(given, regexp.MustCompile(`\b`+m[1]+`\b`))
-			flags = append(flags, "-"+f.Name)
+		if s := defined[f.Name]; s.env != "" {
+			if c.fromFlags == nil {
+				c.fromFlags = make(map[string]string)
+			}
+			c.fromFlags[s.env] = f.Name
 		}
 	})
-	if len(given) == 0 {
-		return err
-	}
-	rename := func(e error) error {
-		msg := e.Error()
-		out := msg
-		for i, re := range given {
-			out = re.ReplaceAllLiteralString(out, flags[i])
-		}
-		if out == msg {
-			return e
-		}
-		return renamedError{msg: out, err: e}
-	}
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		errs := j.Unwrap()
-		out := make([]error, len(errs))
-		for i, e := range errs {
-			out[i] = rename(e)
-		}
-		return errors.Join(out...)
-	}
-	return rename(err)
+	c.moveMQTTCredentials()
+	return c, c.Validate()
 }
-
-// renamedError is err said with the flags' names; errors.Is still sees err.
-type renamedError struct {
-	msg string
-	err error
-}
-
-func (e renamedError) Error() string { return e.msg }
-func (e renamedError) Unwrap() error { return e.err }
 
 // commandTakes is which flags a command takes: each command only those it
 // reads, so that "cityhub migrate -h" lists what migrate uses and a flag it

@@ -70,12 +70,13 @@ func (t *TLS) parse(getenv func(string) string) {
 // validate reports TLS settings that cannot work; publicURL must be https
 // when the hub serves HTTPS, since it is where plain HTTP redirects to, and
 // set when the certificate comes from files (with ACME, the first domain
-// stands in).
+// stands in). publicURLName is how messages name the public URL's setting
+// (Config.NameOf).
 //
 // The values are checked for their form whether or not HTTPS is on, so a
 // mistyped one stops the start rather than wait for the day HTTPS is
 // turned on; what they name (the roots file) is read when it is.
-func (t TLS) validate(publicURL string) error {
+func (t TLS) validate(publicURL, publicURLName string) error {
 	var errs []error
 	for _, d := range t.Domains {
 		if !validDomain(d) {
@@ -106,11 +107,11 @@ func (t TLS) validate(publicURL string) error {
 	if publicURL == "" && len(t.Domains) == 0 && t.CertFile != "" {
 		// ACME names the host; a certificate file does not, and plain
 		// HTTP would redirect every visitor to https://localhost.
-		errs = append(errs, errors.New("CITYHUB_PUBLIC_URL: with CITYHUB_TLS_CERT_FILE, set CITYHUB_PUBLIC_URL to the https:// address on the certificate (where plain HTTP redirects to)"))
+		errs = append(errs, fmt.Errorf("%s: with CITYHUB_TLS_CERT_FILE, set %[1]s to the https:// address on the certificate (where plain HTTP redirects to)", publicURLName))
 	}
 	if publicURL != "" {
 		if u, err := url.Parse(publicURL); err == nil && u.Scheme != "https" {
-			errs = append(errs, fmt.Errorf("CITYHUB_PUBLIC_URL %q: the hub serves HTTPS, so the public URL is https://", Redact(publicURL)))
+			errs = append(errs, fmt.Errorf("%s %q: the hub serves HTTPS, so the public URL is https://", publicURLName, Redact(publicURL)))
 		}
 	}
 	return errors.Join(errs...)

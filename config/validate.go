@@ -18,30 +18,30 @@ import (
 // Validate reports configuration that cannot work.
 func (c Config) Validate() error {
 	var errs []error
-	if err := checkListenAddr("CITYHUB_HTTP_ADDR", c.HTTPAddr); err != nil {
+	if err := checkListenAddr(c.NameOf("CITYHUB_HTTP_ADDR"), c.HTTPAddr); err != nil {
 		errs = append(errs, err)
 	}
 	// Only the embedded broker listens there, but a value that is no
 	// address at all is a mistake wherever the broker is.
-	if err := checkListenAddr("CITYHUB_MQTT_BROKER_ADDR", c.MQTTBrokerAddr); err != nil {
+	if err := checkListenAddr(c.NameOf("CITYHUB_MQTT_BROKER_ADDR"), c.MQTTBrokerAddr); err != nil {
 		errs = append(errs, err)
 	}
 	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
-		errs = append(errs, fmt.Errorf("CITYHUB_DATABASE_URL %s: must start with postgres:// or postgresql:// (leave it empty for the embedded SQLite file)", Redact(c.DatabaseURL)))
+		errs = append(errs, fmt.Errorf("%s %s: must start with postgres:// or postgresql:// (leave it empty for the embedded SQLite file)", c.NameOf("CITYHUB_DATABASE_URL"), Redact(c.DatabaseURL)))
 	}
 	if c.MQTTURL != "" {
-		if err := CheckBrokerURL("CITYHUB_MQTT_URL", c.MQTTURL); err != nil {
+		if err := CheckBrokerURL(c.NameOf("CITYHUB_MQTT_URL"), c.MQTTURL); err != nil {
 			errs = append(errs, err)
 		}
 	}
 	if !validTopicPart(c.MQTTTopicRoot, true) {
-		errs = append(errs, fmt.Errorf("CITYHUB_MQTT_TOPIC_ROOT %q: want levels of letters, digits, ., - and _ separated by /", c.MQTTTopicRoot))
+		errs = append(errs, fmt.Errorf("%s %q: want levels of letters, digits, ., - and _ separated by /", c.NameOf("CITYHUB_MQTT_TOPIC_ROOT"), c.MQTTTopicRoot))
 	}
 	if c.MQTTBrokerAuth != "dynsec" && c.MQTTBrokerAuth != "none" {
-		errs = append(errs, fmt.Errorf("CITYHUB_MQTT_BROKER_AUTH %q: want dynsec or none", c.MQTTBrokerAuth))
+		errs = append(errs, fmt.Errorf("%s %q: want dynsec or none", c.NameOf("CITYHUB_MQTT_BROKER_AUTH"), c.MQTTBrokerAuth))
 	}
 	if c.MQTTBrokerAuth == "dynsec" && c.MQTTURL != "" && c.MQTTUsername == "" {
-		errs = append(errs, fmt.Errorf("CITYHUB_MQTT_BROKER_AUTH dynsec with CITYHUB_MQTT_URL needs the hub's broker account (CITYHUB_MQTT_USERNAME, CITYHUB_MQTT_PASSWORD)"))
+		errs = append(errs, fmt.Errorf("%s dynsec with %s needs the hub's broker account (CITYHUB_MQTT_USERNAME, CITYHUB_MQTT_PASSWORD)", c.NameOf("CITYHUB_MQTT_BROKER_AUTH"), c.NameOf("CITYHUB_MQTT_URL")))
 	}
 	// The embedded broker makes the hub's own account and always checks
 	// stations against the hub's store: an account or an engine for an
@@ -53,22 +53,22 @@ func (c Config) Validate() error {
 			unused = append(unused, "CITYHUB_MQTT_USERNAME, CITYHUB_MQTT_PASSWORD")
 		}
 		if c.MQTTBrokerAuth == "dynsec" {
-			unused = append(unused, "CITYHUB_MQTT_BROKER_AUTH=dynsec")
+			unused = append(unused, c.NameOf("CITYHUB_MQTT_BROKER_AUTH")+"=dynsec")
 		}
 		if len(unused) > 0 {
-			errs = append(errs, fmt.Errorf("%s: only for an external broker, and CITYHUB_MQTT_URL is empty (the embedded broker keeps its own accounts): set CITYHUB_MQTT_URL or remove them", strings.Join(unused, " and ")))
+			errs = append(errs, fmt.Errorf("%s: only for an external broker, and %s is empty (the embedded broker keeps its own accounts): set %[2]s or remove them", strings.Join(unused, " and "), c.NameOf("CITYHUB_MQTT_URL")))
 		}
 	}
 	if !validTopicPart(c.MQTTShareGroup, false) {
-		errs = append(errs, fmt.Errorf("CITYHUB_MQTT_SHARE_GROUP %q: want letters, digits, ., - and _", c.MQTTShareGroup))
+		errs = append(errs, fmt.Errorf("%s %q: want letters, digits, ., - and _", c.NameOf("CITYHUB_MQTT_SHARE_GROUP"), c.MQTTShareGroup))
 	}
 	switch strings.ToLower(c.LogLevel) {
 	case "debug", "info", "warn", "error":
 	default:
-		errs = append(errs, fmt.Errorf("CITYHUB_LOG_LEVEL %q: want debug, info, warn or error", c.LogLevel))
+		errs = append(errs, fmt.Errorf("%s %q: want debug, info, warn or error", c.NameOf("CITYHUB_LOG_LEVEL"), c.LogLevel))
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
-		errs = append(errs, fmt.Errorf("CITYHUB_LOG_FORMAT %q: want text or json", c.LogFormat))
+		errs = append(errs, fmt.Errorf("%s %q: want text or json", c.NameOf("CITYHUB_LOG_FORMAT"), c.LogFormat))
 	}
 	// Requests in flight need some time to finish; beyond a few minutes
 	// the service manager kills the hub anyway (TimeoutStopSec).
@@ -83,7 +83,7 @@ func (c Config) Validate() error {
 		// only to this machine (stripe-mock in tests).
 		u, err := url.Parse(c.StripeAPIURL)
 		if err != nil || u.Hostname() == "" || u.User != nil || !(u.Scheme == "https" || u.Scheme == "http" && isLoopback(u.Hostname())) {
-			errs = append(errs, fmt.Errorf("CITYHUB_STRIPE_API_URL %q: want an absolute https URL (http only to a loopback address, such as stripe-mock's)", Redact(c.StripeAPIURL)))
+			errs = append(errs, fmt.Errorf("%s %q: want an absolute https URL (http only to a loopback address, such as stripe-mock's)", c.NameOf("CITYHUB_STRIPE_API_URL"), Redact(c.StripeAPIURL)))
 		}
 	}
 	errs = append(errs, c.validateStripe()...)
@@ -176,13 +176,13 @@ func (c Config) Validate() error {
 		// catalogue) hangs from it: a user, a query or a fragment would end
 		// up in the middle of each.
 		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-			errs = append(errs, fmt.Errorf("CITYHUB_PUBLIC_URL %q: want an absolute http:// or https:// URL with no user, query or fragment", Redact(c.PublicURL)))
+			errs = append(errs, fmt.Errorf("%s %q: want an absolute http:// or https:// URL with no user, query or fragment", c.NameOf("CITYHUB_PUBLIC_URL"), Redact(c.PublicURL)))
 		}
 	}
 	if c.TimeZone == nil {
 		errs = append(errs, fmt.Errorf("CITYHUB_TIMEZONE: time zone not set (want an IANA name such as %s)", DefaultTimeZone))
 	}
-	if err := c.TLS.validate(c.PublicURL); err != nil {
+	if err := c.TLS.validate(c.PublicURL, c.NameOf("CITYHUB_PUBLIC_URL")); err != nil {
 		errs = append(errs, err)
 	}
 	if err := c.City.validate(c.TimeZone); err != nil {
@@ -314,7 +314,7 @@ func (c Config) validateStripe() []error {
 			unused = append(unused, "CITYHUB_STRIPE_WEBHOOK_SECRET")
 		}
 		if c.StripeAPIURL != "" {
-			unused = append(unused, "CITYHUB_STRIPE_API_URL")
+			unused = append(unused, c.NameOf("CITYHUB_STRIPE_API_URL"))
 		}
 		if len(unused) > 0 {
 			errs = append(errs, fmt.Errorf("%s: only with CITYHUB_STRIPE_SECRET_KEY, which is empty (card payments are off without it): set it or remove them", strings.Join(unused, ", ")))
