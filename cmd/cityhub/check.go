@@ -66,9 +66,9 @@ func check(ctx context.Context, args []string, getenv func(string) string, stdou
 		checkPublicURL(cfg),
 		checkListen(cfg),
 		checkTLS(cfg),
-		checkInstance(cfg, args),
+		checkInstance(cfg),
 		checkParticipation(cfg),
-		checkPayments(cfg, args),
+		checkPayments(cfg),
 		checkPasswordHash(cfg),
 	}
 	failed := 0
@@ -133,7 +133,7 @@ func checkBroker(ctx context.Context, cfg config.Config) checkResult {
 		if err := tryListen(cfg.MQTTBrokerAddr); err != nil {
 			r.warn = true
 			r.detail = "embedded broker: " + listenProblem(cfg.MQTTBrokerAddr, err) +
-				" (point CITYHUB_MQTT_URL at the broker there, or set CITYHUB_MQTT_BROKER_ADDR to a free address)"
+				" (point " + cfg.NameOf("CITYHUB_MQTT_URL") + " at the broker there, or set " + cfg.NameOf("CITYHUB_MQTT_BROKER_ADDR") + " to a free address)"
 		}
 		return r
 	}
@@ -243,7 +243,7 @@ func checkDynsec(ctx context.Context, cfg config.Config, r checkResult) checkRes
 	a, err := mqtt.CheckDynsec(ctx, mqtt.DynsecOptions{URL: cfg.MQTTURL, Username: cfg.MQTTUsername, Password: cfg.MQTTPassword, Root: cfg.MQTTTopicRoot})
 	switch {
 	case err != nil:
-		r.detail += fmt.Sprintf("; but CITYHUB_MQTT_BROKER_AUTH=dynsec and the account cannot administer the broker's dynamic-security plugin, so the hub cannot give stations their accounts: %v", err)
+		r.detail += fmt.Sprintf("; but %s=dynsec and the account cannot administer the broker's dynamic-security plugin, so the hub cannot give stations their accounts: %v", cfg.NameOf("CITYHUB_MQTT_BROKER_AUTH"), err)
 	case a.MayCommand:
 		r.ok = true
 		r.detail += "; dynamic security: the account administers the plugin and may publish the stations' commands (" + a.Probe + ")"
@@ -251,7 +251,7 @@ func checkDynsec(ctx context.Context, cfg config.Config, r checkResult) checkRes
 		r.ok = true
 		r.detail += fmt.Sprintf("; dynamic security: the account administers the plugin; its role %s does not cover %s yet, so the next start adds that rule (connected hubs reconnect once)", mqtt.HubRole, a.Probe)
 	default:
-		r.detail += "; but CITYHUB_MQTT_BROKER_AUTH=dynsec and the hub could not command stations: " + mqtt.HubRoleHelp(cfg.MQTTUsername, cfg.MQTTTopicRoot)
+		r.detail += "; but " + cfg.NameOf("CITYHUB_MQTT_BROKER_AUTH") + "=dynsec and the hub could not command stations: " + mqtt.HubRoleHelp(cfg.MQTTUsername, cfg.MQTTTopicRoot)
 	}
 	return r
 }
@@ -381,14 +381,14 @@ func checkPublicURL(cfg config.Config) checkResult {
 		if isLoopback(host) {
 			r.ok, r.detail = true, "not set: derived from the listen address "+cfg.HTTPAddr+" (fine on this machine only)"
 		} else {
-			r.detail = "not set while the hub listens on " + cfg.HTTPAddr + ": set CITYHUB_PUBLIC_URL to the https:// address people use"
+			r.detail = "not set while the hub listens on " + cfg.HTTPAddr + ": set " + cfg.NameOf("CITYHUB_PUBLIC_URL") + " to the https:// address people use"
 		}
 		return r
 	}
 	u, err := url.Parse(cfg.PublicURL)
 	switch {
 	case err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https"):
-		r.detail = fmt.Sprintf("CITYHUB_PUBLIC_URL %q is not an absolute http(s) URL", config.Redact(cfg.PublicURL))
+		r.detail = fmt.Sprintf("%s %q is not an absolute http(s) URL", cfg.NameOf("CITYHUB_PUBLIC_URL"), config.Redact(cfg.PublicURL))
 	case u.User != nil || u.RawQuery != "" || u.Fragment != "":
 		r.detail = fmt.Sprintf("%q must not carry a user, query or fragment", config.Redact(cfg.PublicURL))
 	case u.Scheme != "https" && !isLoopback(u.Hostname()):
@@ -474,9 +474,9 @@ func checkParticipation(cfg config.Config) checkResult {
 
 // checkInstance checks the hub's instance id as the broker client does at
 // start (where a bad one stops serve, after the migrations).
-func checkInstance(cfg config.Config, args []string) checkResult {
+func checkInstance(cfg config.Config) checkResult {
 	r := checkResult{name: "instance"}
-	setting := settingName(args, "instance-id", "CITYHUB_INSTANCE_ID")
+	setting := cfg.NameOf("CITYHUB_INSTANCE_ID")
 	switch {
 	case cfg.InstanceID == "":
 		r.ok, r.detail = true, "no CITYHUB_INSTANCE_ID: a random one at each start (fine for one hub; replicas each need their own)"
@@ -490,10 +490,10 @@ func checkInstance(cfg config.Config, args []string) checkResult {
 
 // checkPayments fails a hub that credits top-ups without a card
 // (CITYHUB_TEST_PAYMENTS): right for the demo, never for a city's hub.
-func checkPayments(cfg config.Config, args []string) checkResult {
+func checkPayments(cfg config.Config) checkResult {
 	r := checkResult{name: "payments", ok: true, detail: "top-ups only through Stripe, when it is configured"}
 	if cfg.TestPayments {
-		r.ok, r.detail = false, settingName(args, "test-payments", "CITYHUB_TEST_PAYMENTS")+" is on: every top-up is credited at once without a card; never on a city's hub"
+		r.ok, r.detail = false, cfg.NameOf("CITYHUB_TEST_PAYMENTS")+" is on: every top-up is credited at once without a card; never on a city's hub"
 	}
 	return r
 }

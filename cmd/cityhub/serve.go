@@ -68,16 +68,6 @@ func migrate(ctx context.Context, args []string, getenv func(string) string, std
 	return db.Close()
 }
 
-// settingName is how a message names the setting of the variable env,
-// whose flag is name: the flag when args give it, as the value came from
-// it (a flag wins over the variable).
-func settingName(args []string, name, env string) string {
-	if flagGiven(args, name) {
-		return "-" + name
-	}
-	return env
-}
-
 // flagGiven says whether the command line args sets the flag name.
 func flagGiven(args []string, name string) bool {
 	for _, a := range args {
@@ -146,7 +136,7 @@ func serve(ctx context.Context, name string, args []string, getenv func(string) 
 		slog.Int64("memory_limit_bytes", gc.Limit), slog.Bool("memory_limit_from_env", gc.LimitByEnv))
 	// What the settings name is read before the store is opened, and
 	// perhaps migrated: a start refused for a bad setting changes nothing.
-	if err := preflight(cfg, args); err != nil {
+	if err := preflight(cfg); err != nil {
 		return err
 	}
 	// The demo's refusal of a city's database comes before the store is
@@ -297,9 +287,9 @@ func printDemo(w io.Writer, cfg config.Config, logins []demoLogin) {
 // store is opened: the configured signing keys and the instance id, which
 // the broker client would refuse. (cityhub check reports the instance id
 // on a line of its own.)
-func preflight(cfg config.Config, args []string) error {
+func preflight(cfg config.Config) error {
 	if cfg.InstanceID != "" && !mobility.ValidID(cfg.InstanceID) {
-		return fmt.Errorf("%s %q: want 1 to 64 lower-case letters, digits, - and _, starting with a letter or digit", settingName(args, "instance-id", "CITYHUB_INSTANCE_ID"), cfg.InstanceID)
+		return fmt.Errorf("%s %q: want 1 to 64 lower-case letters, digits, - and _, starting with a letter or digit", cfg.NameOf("CITYHUB_INSTANCE_ID"), cfg.InstanceID)
 	}
 	if err := keyring.CheckPEM(cfg.SigningKeys); err != nil {
 		return fmt.Errorf("CITYHUB_SIGNING_KEYS: %w", err)
