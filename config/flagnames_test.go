@@ -41,3 +41,27 @@ func TestRefusedFlagNamedAsFlag(t *testing.T) {
 		t.Errorf("got %v", err)
 	}
 }
+
+// NameOf names the flag of a setting the command line set, and the
+// variable of any other, whether the variable was set or not.
+func TestNameOf(t *testing.T) {
+	env := map[string]string{"CITYHUB_LOG_LEVEL": "warn", "CITYHUB_LOG_FORMAT": "json"}
+	c, err := Parse("serve", []string{"-log-level", "debug", "-mqtt-broker-auth=none"}, func(k string) string { return env[k] }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for env, want := range map[string]string{
+		"CITYHUB_LOG_LEVEL":        "-log-level",
+		"CITYHUB_MQTT_BROKER_AUTH": "-mqtt-broker-auth",
+		"CITYHUB_LOG_FORMAT":       "CITYHUB_LOG_FORMAT",
+		"CITYHUB_HTTP_ADDR":        "CITYHUB_HTTP_ADDR",
+		"CITYHUB_SMTP_URL":         "CITYHUB_SMTP_URL",
+	} {
+		if got := c.NameOf(env); got != want {
+			t.Errorf("NameOf(%s) = %s, want %s", env, got, want)
+		}
+	}
+	if got := Default().NameOf("CITYHUB_LOG_LEVEL"); got != "CITYHUB_LOG_LEVEL" {
+		t.Errorf("a Config no command line made names %s", got)
+	}
+}
