@@ -1,7 +1,8 @@
 // Package config parses flags and CITYHUB_* environment variables into one
-// Config, in one place. Besides it only two subcommands read a variable of
-// their own (simulate its broker, create-admin CITYHUB_ADMIN_PASSWORD); the
-// Config is passed down explicitly, never kept in a global.
+// Config, in one place. Besides it only two subcommands read variables of
+// their own (simulate its broker and its log's level and format,
+// create-admin CITYHUB_ADMIN_PASSWORD); the Config is passed down
+// explicitly, never kept in a global.
 package config
 
 import (

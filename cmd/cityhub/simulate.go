@@ -45,7 +45,10 @@ func simulate(ctx context.Context, args []string, getenv func(string) string, st
 	if err := simulateFlagsError(url, *n, *docks, *failure, *silent, *events, *statusEvery, *delay, *rideMin, *rideMax); err != nil {
 		return err
 	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	// Its lines go where the hub's do, so they are written as the hub's
+	// are: the level and format the hub's variables say (simulate reads
+	// them, as its broker, without the rest of the configuration).
+	log := newLogger(config.Config{LogLevel: getenv("CITYHUB_LOG_LEVEL"), LogFormat: getenv("CITYHUB_LOG_FORMAT")}, stderr)
 	layout := simulator.Layout(*prefix, *n, *docks)
 	var creds map[string]string
 	if *credFile != "" {

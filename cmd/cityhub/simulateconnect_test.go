@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"net"
 	"strings"
 	"testing"
@@ -78,5 +79,30 @@ func TestSimulateUnreachableBrokerLogsRetries(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("simulate did not stop")
+	}
+}
+
+// cityhub simulate logs as the hub does: in JSON when CITYHUB_LOG_FORMAT
+// says json, where it always wrote text.
+func TestSimulateLogsInTheConfiguredFormat(t *testing.T) {
+	t.Parallel()
+	b := mqtttest.StartRefusing(t) // simulate logs, then stops at once
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	stderr := &testutil.Buffer{}
+	env := map[string]string{"CITYHUB_LOG_FORMAT": "json"}
+	if err := simulate(ctx, []string{"-mqtt-url", b.URL(), "-stations", "1"}, func(k string) string { return env[k] }, &testutil.Buffer{}, stderr); err == nil {
+		t.Fatal("simulate on a broker refusing its stations succeeded")
+	}
+	said := false
+	for _, l := range strings.Split(strings.TrimSpace(stderr.String()), "\n") {
+		var line struct{ Msg, Component string }
+		if err := json.Unmarshal([]byte(l), &line); err != nil {
+			t.Errorf("not a JSON line: %q (%v)", l, err)
+		}
+		said = said || line.Msg == "connecting the stations"
+	}
+	if !said {
+		t.Errorf("no JSON line says it connects the stations: %q", stderr.String())
 	}
 }
