@@ -39,22 +39,15 @@ type catalogue[T any] struct {
 	// created answers a create that succeeded (Location is set); nil: 201
 	// with the object.
 	created func(w http.ResponseWriter, r *http.Request, c identity.Caller, v T)
-	// decode reads a POST or PUT body; nil: httpx.DecodeJSON into T. A kind whose
-	// schema requires a field that may be 0 or false (a station's lat, lon
-	// and open, a bike's active, a plan's unlock_cents) reads it into a
-	// pointer, so that a body without it is refused, not taken as 0: a PUT
-	// replaces the whole object, and the hub never guesses a switch.
+	// decode reads a POST or PUT body into a T. Each kind reads its input
+	// type, whose created_at and updated_at are httpx.Ignored: the hub sets
+	// them, and a body may hold any value there (the object as read, say).
+	// A kind whose schema requires a field that may be 0 or false (a
+	// station's lat, lon and open, a bike's active, a plan's unlock_cents)
+	// reads it into a pointer, so that a body without it is refused, not
+	// taken as 0: a PUT replaces the whole object, and the hub never
+	// guesses a switch.
 	decode func(w http.ResponseWriter, r *http.Request) (T, error)
-}
-
-// read is the body of a POST or PUT as a T.
-func (c catalogue[T]) read(w http.ResponseWriter, r *http.Request) (T, error) {
-	if c.decode != nil {
-		return c.decode(w, r)
-	}
-	var v T
-	err := httpx.DecodeJSON(w, r, &v)
-	return v, err
 }
 
 // stationInput is StationInput: lat, lon and open are required, so that a
@@ -62,9 +55,11 @@ func (c catalogue[T]) read(w http.ResponseWriter, r *http.Request) (T, error) {
 // station.
 type stationInput struct {
 	mobility.Station
-	Lat  *float64 `json:"lat"`
-	Lon  *float64 `json:"lon"`
-	Open *bool    `json:"open"`
+	Lat       *float64      `json:"lat"`
+	Lon       *float64      `json:"lon"`
+	Open      *bool         `json:"open"`
+	CreatedAt httpx.Ignored `json:"created_at"`
+	UpdatedAt httpx.Ignored `json:"updated_at"`
 }
 
 func decodeStation(w http.ResponseWriter, r *http.Request) (mobility.Station, error) {
@@ -88,7 +83,8 @@ func decodeStation(w http.ResponseWriter, r *http.Request) (mobility.Station, er
 // does not take the bike out of the fleet.
 type bikeInput struct {
 	mobility.Bike
-	Active *bool `json:"active"`
+	Active    *bool         `json:"active"`
+	UpdatedAt httpx.Ignored `json:"updated_at"`
 }
 
 func decodeBike(w http.ResponseWriter, r *http.Request) (mobility.Bike, error) {
@@ -106,7 +102,8 @@ func decodeBike(w http.ResponseWriter, r *http.Request) (mobility.Bike, error) {
 // a plan without an unlock fee).
 type pricingPlanInput struct {
 	mobility.PricingPlan
-	UnlockCents *int64 `json:"unlock_cents"`
+	UnlockCents *int64        `json:"unlock_cents"`
+	UpdatedAt   httpx.Ignored `json:"updated_at"`
 }
 
 func decodePricingPlan(w http.ResponseWriter, r *http.Request) (mobility.PricingPlan, error) {
@@ -118,6 +115,18 @@ func decodePricingPlan(w http.ResponseWriter, r *http.Request) (mobility.Pricing
 	var err error
 	p.UnlockCents, err = required("unlock_cents", in.UnlockCents)
 	return p, err
+}
+
+// vehicleTypeInput is VehicleTypeInput.
+type vehicleTypeInput struct {
+	mobility.VehicleType
+	UpdatedAt httpx.Ignored `json:"updated_at"`
+}
+
+func decodeVehicleType(w http.ResponseWriter, r *http.Request) (mobility.VehicleType, error) {
+	var in vehicleTypeInput
+	err := httpx.DecodeJSON(w, r, &in)
+	return in.VehicleType, err
 }
 
 // catalogues are the four kinds of the mobility catalogue.
@@ -139,7 +148,7 @@ func newCatalogues(m *mobility.Service, log *slog.Logger) catalogues {
 			listedBy: func(v mobility.Bike) string { return v.ID }, decode: decodeBike},
 		vehicleTypes: catalogue[mobility.VehicleType]{log: log, base: base + "vehicle-types", name: "vehicle_types", get: m.VehicleType, list: m.VehicleTypes,
 			add: m.CreateVehicleType, put: m.UpdateVehicleType, del: m.DeleteVehicleType, id: func(v *mobility.VehicleType) *string { return &v.ID },
-			listedBy: func(v mobility.VehicleType) string { return v.NameIT }},
+			listedBy: func(v mobility.VehicleType) string { return v.NameIT }, decode: decodeVehicleType},
 		pricingPlans: catalogue[mobility.PricingPlan]{log: log, base: base + "pricing-plans", name: "pricing_plans", get: m.PricingPlan, list: m.PricingPlans,
 			add: m.CreatePricingPlan, put: m.UpdatePricingPlan, del: m.DeletePricingPlan, id: func(v *mobility.PricingPlan) *string { return &v.ID },
 			listedBy: func(v mobility.PricingPlan) string { return v.NameIT }, decode: decodePricingPlan},
@@ -185,7 +194,7 @@ func (c catalogue[T]) handleCreate(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	v, err := c.read(w, r)
+	v, err := c.decode(w, r)
 	if err != nil {
 		httpx.WriteError(c.log, w, r, err)
 		return
@@ -221,7 +230,7 @@ func (c catalogue[T]) handlePut(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	v, err := c.read(w, r)
+	v, err := c.decode(w, r)
 	if err != nil {
 		httpx.WriteError(c.log, w, r, err)
 		return

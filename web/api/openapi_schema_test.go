@@ -144,15 +144,15 @@ var openAPIComponents = []component{
 
 	// Mobility.
 	{name: "Station", typ: typeOf[mobility.Station]()},
-	{name: "StationInput", typ: typeOf[mobility.Station](), request: true, required: []string{"name_it", "lat", "lon", "capacity", "open"}, desc: "created_at and updated_at are set by the hub and ignored here."},
+	{name: "StationInput", typ: typeOf[mobility.Station](), request: true, required: []string{"name_it", "lat", "lon", "capacity", "open"}, desc: "created_at and updated_at are set by the hub: a body may leave them out or hold any value there (the object as it was read, say), which is ignored."},
 	{name: "StationView", typ: typeOf[mobility.StationView](), desc: "A station with its live availability."},
 	{name: "BikeAtDock", typ: typeOf[mobility.BikeAtDock]()},
 	{name: "Bike", typ: typeOf[mobility.Bike]()},
-	{name: "BikeInput", typ: typeOf[mobility.Bike](), request: true, required: []string{"vehicle_type_id", "active"}, desc: "updated_at is set by the hub and ignored here."},
+	{name: "BikeInput", typ: typeOf[mobility.Bike](), request: true, required: []string{"vehicle_type_id", "active"}, desc: "updated_at is set by the hub: a body may leave it out or hold any value there (the object as it was read, say), which is ignored."},
 	{name: "VehicleType", typ: typeOf[mobility.VehicleType]()},
-	{name: "VehicleTypeInput", typ: typeOf[mobility.VehicleType](), request: true, required: []string{"name_it", "propulsion", "pricing_plan_id"}},
+	{name: "VehicleTypeInput", typ: typeOf[mobility.VehicleType](), request: true, required: []string{"name_it", "propulsion", "pricing_plan_id"}, desc: "updated_at is set by the hub: a body may leave it out or hold any value there (the object as it was read, say), which is ignored."},
 	{name: "PricingPlan", typ: typeOf[mobility.PricingPlan](), desc: "An unlock fee plus per-minute segments (GBFS per_min_pricing semantics), in integer cents."},
-	{name: "PricingPlanInput", typ: typeOf[mobility.PricingPlan](), request: true, required: []string{"name_it", "unlock_cents"}},
+	{name: "PricingPlanInput", typ: typeOf[mobility.PricingPlan](), request: true, required: []string{"name_it", "unlock_cents"}, desc: "updated_at is set by the hub: a body may leave it out or hold any value there (the object as it was read, say), which is ignored."},
 	{name: "PricingSegment", typ: typeOf[mobility.Segment]()},
 	{name: "UnlockRequest", typ: typeOf[mobility.UnlockRequest](), request: true, required: []string{"station_id"}, desc: "Name the bike by dock or by bike_id (the QR on the bike); with both, the bike must be in that dock (409 bike_not_at_dock). request_id (or the Idempotency-Key header) makes a retry answer the first attempt (see unlockBike)."},
 	{name: "Ride", typ: typeOf[mobility.Ride]()},
@@ -408,7 +408,9 @@ func (g *schemaGen) object(t reflect.Type, owner string, request bool, required 
 			s = merged
 		}
 		if request && (p.name == "created_at" || p.name == "updated_at") {
-			s.(*obj).set("readOnly", true)
+			// The hub sets these and reads past whatever a body holds
+			// there (httpx.Ignored): any value, not only a time.
+			s = newObj("readOnly", true, "description", "Set by the hub; any value sent here is ignored.")
 		}
 		props.set(p.name, s)
 		if !request && !p.omit {

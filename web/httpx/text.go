@@ -117,6 +117,9 @@ func DecodedTextError(v any) error {
 // badString is the path of the first invalid string under v; ok=false when
 // there is one.
 func badString(v reflect.Value, path string) (string, bool) {
+	if v.IsValid() && v.Type() == ignoredType {
+		return path, !v.Field(0).Bool()
+	}
 	switch v.Kind() {
 	case reflect.String:
 		return path, ValidText(v.String())
