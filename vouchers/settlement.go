@@ -45,13 +45,19 @@ func checkPeriodEnd(end time.Time) error {
 // paid (MarkPaid). A replay of key returns the first statement. Invalid
 // (period_end) for a period end in the future or before
 // EarliestPeriodEnd (the zero time included: only nil means "now");
-// Conflict (nothing_to_settle); NotFound for an unknown shop.
+// Invalid (missing_field) without a shop; Conflict (nothing_to_settle);
+// NotFound for an unknown shop.
 func (s *Service) CloseSettlement(ctx context.Context, c identity.Caller, key, shopID string, end *time.Time) (Settlement, bool, error) {
 	if err := requireAdmin(c); err != nil {
 		return Settlement{}, false, err
 	}
 	if err := idem.ValidateKey(key); err != nil {
 		return Settlement{}, false, err
+	}
+	if shopID == "" {
+		// Named, so that a request that left it out is told so rather
+		// than that a shop of no id does not exist.
+		return Settlement{}, false, apperr.R(apperr.Invalid, "missing_field", "The field \"shop_id\" is required.")
 	}
 	now := s.now()
 	// The request as the client sent it: "up to now" stays "now", so a

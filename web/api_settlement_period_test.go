@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 
 	"cityhub/identity"
@@ -29,4 +30,21 @@ func TestSettlementPeriodEndGivenZeroRefused(t *testing.T) {
 	if p := wantProblem(t, vreq(t, env, "POST", "/api/v1/admin/settlements", admin, `{"shop_id":"`+shop.ID+`"}`, "Idempotency-Key: end-now"), http.StatusConflict); p.Reason != "nothing_to_settle" {
 		t.Fatalf("absent: %+v", p)
 	}
+}
+
+// CloseSettlementRequest requires shop_id: a body without it, or with it
+// empty, is 400 missing_field naming it, not a 404 for a shop of no id; a
+// citizen is still refused 403 before the body is judged.
+func TestSettlementWithoutShopIsMissingField(t *testing.T) {
+	t.Parallel()
+	_, env := newTestServer(t, "sqlite", authzConfigure...)
+	admin := env.login(t, identity.RoleAdmin)
+	for i, body := range []string{`{}`, `{"shop_id":""}`, `{"period_end":"2020-01-01T00:00:00Z"}`} {
+		p := wantProblem(t, vreq(t, env, "POST", "/api/v1/admin/settlements", admin, body, "Idempotency-Key: no-shop-"+string(rune('a'+i))), http.StatusBadRequest)
+		if p.Reason != "missing_field" || !strings.Contains(p.Detail, "shop_id") {
+			t.Errorf("%s: %+v, want missing_field naming shop_id", body, p)
+		}
+	}
+	citizen := env.login(t, identity.RoleCitizen)
+	wantProblem(t, vreq(t, env, "POST", "/api/v1/admin/settlements", citizen, `{}`, "Idempotency-Key: no-shop-citizen"), http.StatusForbidden)
 }
