@@ -277,14 +277,14 @@ func openAPIOperations() []apiOperation {
 			desc: "Authenticated by the Stripe-Signature header (401 otherwise), read whole (400, reason body_unreadable, for a body cut short), signed within the tolerance of the hub's clock in either direction (400, reason webhook_timestamp, otherwise). " +
 				"payment_intent.succeeded credits a top-up or issues a ticket order; charge.refunded and charge.dispute.created/closed/funds_withdrawn/funds_reinstated reach the credit and the order (docs/wallet.md). " +
 				"Each event id is applied once; a repeat answers the first outcome with replayed. An event for a payment the hub did not create is recorded for an operator (attention) and never credited. " +
-				"A failure worth retrying answers 5xx so that Stripe delivers again. Only routed when card payments are configured.",
+				"A failure worth retrying answers 5xx so that Stripe delivers again. Only there when card payments are configured: 404 (reason payments_off) otherwise.",
 			headers: []string{"StripeSignature"}, body: newObj("type", "object", "description", "A Stripe event, verbatim."),
-			ok: []apiResponse{{status: 200, desc: "Received.", schema: "StripeWebhookAnswer"}}, errs: []int{400, 401}},
+			ok: []apiResponse{{status: 200, desc: "Received.", schema: "StripeWebhookAnswer"}}, errs: []int{400, 401, 404}},
 
 		{method: "GET", path: "/api/v1/admin/payments/events", id: "adminListPaymentEvents", tag: "wallet", summary: "Stripe events kept for an operator", auth: "roles", roles: admin,
-			desc:  "Events the hub recorded instead of applying, newest first, a page at a time (pass next_cursor as cursor for the next; total counts them all): payments it did not create (unmatched_payment), foreign currencies, refusals. " + badCursor + "such event. Only routed when card payments are configured.",
+			desc:  "Events the hub recorded instead of applying, newest first, a page at a time (pass next_cursor as cursor for the next; total counts them all): payments it did not create (unmatched_payment), foreign currencies, refusals. " + badCursor + "such event. Only there when card payments are configured: 404 (reason payments_off) otherwise, whoever asks.",
 			query: []apiParam{cursorQuery, limitOf(cardpay.DefaultAttentionPage, cardpay.MaxAttentionPage, "")},
-			ok:    []apiResponse{{status: 200, desc: "A page of events.", schema: "PaymentEvents"}}, errs: []int{400, 401, 403}},
+			ok:    []apiResponse{{status: 200, desc: "A page of events.", schema: "PaymentEvents"}}, errs: []int{400, 401, 403, 404}},
 
 		// The e-mail outbox.
 		{method: "GET", path: "/api/v1/admin/mail", id: "adminListMail", tag: "mail", summary: "The e-mail outbox", auth: "roles", roles: admin,

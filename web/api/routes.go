@@ -40,6 +40,11 @@ func (a *API) Register(mux *http.ServeMux) {
 		if a.wallet.payments != nil && a.wallet.cardPayments != nil {
 			mux.HandleFunc("POST /api/v1/stripe/webhook", a.wallet.handleStripeWebhook)
 			mux.HandleFunc("GET /api/v1/admin/payments/events", a.wallet.handleAPIAdminPaymentEvents)
+		} else {
+			// Not there without card payments, and said why, with the
+			// reason a top-up or a ticket's card payment gives on such a hub.
+			mux.HandleFunc("POST /api/v1/stripe/webhook", paymentsOff)
+			mux.HandleFunc("GET /api/v1/admin/payments/events", paymentsOff)
 		}
 	}
 
