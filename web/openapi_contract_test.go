@@ -119,10 +119,60 @@ func (c *contract) do(method, path, auth, body string, want int, headers ...stri
 		c.t.Fatalf("%s %s: status %d, want %d: %s", method, path, rec.Code, want, rec.Body.String())
 	}
 	c.check(pattern, body, rec)
+	c.followLocation(pattern, auth, rec)
 	if keyed && httpx.KeepAnswer(idem.Answer{Status: rec.Code, Body: rec.Body.Bytes()}) {
 		c.retry(req, pattern, body, rec, auto)
 	}
 	return rec
+}
+
+// followLocation holds a 201's Location to what the document says of it:
+// where the shared header says "the URL of the created object", a GET of
+// it by the same caller reads that object (its id is the one created), or
+// an answer that holds it.
+// An operation whose Location is something else describes it in a header
+// of its own.
+func (c *contract) followLocation(pattern, auth string, rec *httptest.ResponseRecorder) {
+	c.t.Helper()
+	if rec.Code != http.StatusCreated {
+		return
+	}
+	method, path, _ := strings.Cut(pattern, " ")
+	h := asMap(c.v.doc.pointer("#/paths/" + escapePointer(path) + "/" + strings.ToLower(method) + "/responses/201/headers/Location"))
+	if h["$ref"] != "#/components/headers/Location" {
+		return
+	}
+	var created struct{ ID string }
+	if err := json.Unmarshal(rec.Body.Bytes(), &created); err != nil || created.ID == "" {
+		c.t.Fatalf("%s 201: no id to find at its Location: %s", pattern, rec.Body.String())
+	}
+	loc := rec.Header().Get("Location")
+	req := httptest.NewRequest("GET", loc, nil)
+	req.RemoteAddr = "192.0.2.20:4321"
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
+	}
+	got := httptest.NewRecorder()
+	c.env.Server.ServeHTTP(got, req)
+	// The object itself, or an answer about it that holds it (a
+	// performance's seat map, a report's details).
+	var read map[string]json.RawMessage
+	reads := func() bool {
+		var top struct{ ID string }
+		if json.Unmarshal(got.Body.Bytes(), &top) == nil && top.ID == created.ID {
+			return true
+		}
+		for _, member := range read {
+			var in struct{ ID string }
+			if json.Unmarshal(member, &in) == nil && in.ID == created.ID {
+				return true
+			}
+		}
+		return false
+	}
+	if err := json.Unmarshal(got.Body.Bytes(), &read); got.Code != http.StatusOK || err != nil || !reads() {
+		c.t.Errorf("%s 201: its Location %s, documented as the created object's URL, reads %d %s, not %s", pattern, loc, got.Code, got.Body.String(), created.ID)
+	}
 }
 
 // keyable says whether the contract may add a key of its own to a

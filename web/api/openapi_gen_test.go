@@ -222,6 +222,10 @@ func buildOpenAPIDocument() *obj {
 			if len(r.headers) > 0 {
 				hs := newObj()
 				for _, h := range r.headers {
+					if h == "Location" && r.location != "" {
+						hs.set(h, newObj("description", r.location, "required", true, "schema", str()))
+						continue
+					}
 					hs.set(h, newObj("$ref", "#/components/headers/"+h))
 				}
 				resp.set("headers", hs)

@@ -51,6 +51,10 @@ type apiResponse struct {
 	schema  any    // a component name, or an *obj
 	media   string // "" means application/json
 	headers []string
+	// location describes this answer's Location header where it is not
+	// the created object's URL (the shared header's words): a venue has no
+	// URL of its own, and its Location is its seat map.
+	location string
 }
 
 type apiOperation struct {

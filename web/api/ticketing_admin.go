@@ -46,6 +46,8 @@ func (h *ticketHandler) handleAPICreateVenue(w http.ResponseWriter, r *http.Requ
 		httpx.WriteError(h.log, w, r, err)
 		return
 	}
+	// A venue has no URL of its own (the list holds them): Location is its
+	// seat map, which is set up next, as the document says of this answer.
 	w.Header().Set("Location", "/api/v1/admin/venues/"+v.ID+"/seats")
 	httpx.WriteJSON(w, http.StatusCreated, v)
 }
