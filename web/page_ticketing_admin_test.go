@@ -335,10 +335,10 @@ func TestTheatreAdminPricesTakeTheDomainsBound(t *testing.T) {
 	for _, tc := range []struct{ lang, prices, want string }{
 		{"it", "platea 0", "Il prezzo della categoria platea deve essere più di zero e al massimo 100.000,00\u00a0€."},
 		{"it", "platea 100.000,01", "Il prezzo della categoria platea deve essere più di zero e al massimo 100.000,00\u00a0€."},
-		{"it", "platea", "Ogni riga: categoria e prezzo in euro, per esempio platea 25,00 (al massimo 100.000,00\u00a0€ a posto)."},
+		{"it", "platea", "Ogni riga: il codice di una delle categorie della sala (elencate sotto) e il prezzo in euro, per esempio 25,00 (al massimo 100.000,00\u00a0€ a posto)."},
 		{"en", "platea 0", "The price of the category platea must be more than zero and at most €100,000.00."},
 		{"en", "platea 100000.01", "The price of the category platea must be more than zero and at most €100,000.00."},
-		{"en", "platea", "Each line: a category and a price in euros, for example stalls 25.00 (at most €100,000.00 a seat)."},
+		{"en", "platea", "Each line: the code of a category of the venue (listed below) and its price in euros, for example 25.00 (at most €100,000.00 a seat)."},
 	} {
 		if tc.lang == "en" {
 			english(pc)
@@ -348,5 +348,63 @@ func TestTheatreAdminPricesTakeTheDomainsBound(t *testing.T) {
 		if res.StatusCode != http.StatusBadRequest || got == nil || got[1] != tc.want {
 			t.Errorf("%s, prices %q: %d, %q; want %q", tc.lang, tc.prices, res.StatusCode, got, tc.want)
 		}
+	}
+}
+
+// The prices hint of the new performance form gives an example line the
+// form takes, in each language: its category is one of the chosen venue's
+// codes (listed under it, with their names), never a fixed word. It read
+// "e.g. stalls 25.00" in English, which a venue whose categories are platea
+// and galleria refused.
+func TestTheatreAdminPricesHintExampleIsTaken(t *testing.T) {
+	t.Parallel()
+	_, env := newTestServer(t, "sqlite", withWallet(true), withTicketing, func(env *testEnv, d *Deps) {})
+	admin, _ := env.account(t, identity.RoleAdmin)
+	srv := httptest.NewServer(env.Server)
+	defer srv.Close()
+	pc := webtest.SignedIn(t, srv.URL, admin.Email, testPassword)
+	csrf := pc.CSRF("/admin/theatre")
+	adminC := identity.Caller{AccountID: admin.ID, Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
+	var venues []string
+	for _, tc := range []struct{ name, rows string }{{"Teatro Massimo", "Platea A 1-2 galleria\nPlatea B 1-2 platea"}, {"Teatro Romano", "Sala A 1-2 prima_fila"}} {
+		v, err := env.Deps.Ticketing.CreateVenue(t.Context(), adminC, ticketing.Venue{Name: tc.name, Address: "Piazza Castello"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res, _ := pc.Post("/admin/theatre/venues/"+v.ID+"/seats", url.Values{"rows": {tc.rows}, "csrf_token": {csrf}}); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("the seat map: %d", res.StatusCode)
+		}
+		venues = append(venues, v.ID)
+	}
+	hint := regexp.MustCompile(`id="p-prices-hint">([^<]*)<`)
+	for _, tc := range []struct{ lang, want, example, list string }{
+		{"it", "Una riga per ogni categoria della sala scelta: il suo codice, come elencato sotto, e il prezzo in euro, es. galleria 25,00", "galleria 25,00",
+			"Categorie di Teatro Massimo: galleria, platea"},
+		{"en", "One line for each category of the chosen venue: its code, as listed below, and its price in euros, e.g. galleria 25.00", "galleria 25.00",
+			"Categories of Teatro Massimo: galleria (Gallery), platea (Stalls)"},
+	} {
+		if tc.lang == "en" {
+			english(pc)
+		}
+		_, body := pc.Get("/admin/theatre")
+		got := hint.FindStringSubmatch(body)
+		if got == nil || got[1] != tc.want {
+			t.Fatalf("%s hint %q, want %q", tc.lang, got, tc.want)
+		}
+		if text := readableText(body); !strings.Contains(text, tc.list) {
+			t.Fatalf("%s: the form does not list the venue's categories %q:\n%s", tc.lang, tc.list, text)
+		}
+		// The example, as the hint gives it, schedules a performance.
+		if res, body := pc.Post("/admin/theatre/performances", url.Values{"venue_id": {venues[0]}, "title": {"Esempio " + tc.lang},
+			"starts_at": {"2099-03-14T20:45"}, "prices": {tc.example}, "csrf_token": {csrf}}); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("%s: the hint's example %q is refused: %d\n%s", tc.lang, tc.example, res.StatusCode, body)
+		}
+	}
+	// A form refused for the other venue gives that venue's code.
+	english(pc)
+	res, body := pc.Post("/admin/theatre/performances", url.Values{"venue_id": {venues[1]}, "title": {"Rifiutato"},
+		"starts_at": {"2099-03-14T20:45"}, "prices": {"stalls 25.00"}, "csrf_token": {csrf}})
+	if got := hint.FindStringSubmatch(body); res.StatusCode != http.StatusBadRequest || got == nil || !strings.HasSuffix(got[1], "e.g. prima_fila 25.00") {
+		t.Fatalf("refused for the other venue: %d, hint %q", res.StatusCode, got)
 	}
 }

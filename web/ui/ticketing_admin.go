@@ -37,6 +37,11 @@ type theatreAdminPage struct {
 	SeatForms, NameForms map[string]*staffForm
 	// Done names what the last post did, for the message at the top.
 	Done string
+	// PriceExample is the category code the prices hint shows its example
+	// line with: one of the chosen venue's (else the first venue's with
+	// seats), so that the example is a line the form takes, where a fixed
+	// word ("stalls") was refused at a venue whose codes are others.
+	PriceExample string
 }
 
 // theatreRecentDays is how far back the theatre page lists performances
@@ -151,6 +156,9 @@ func (s *theatrePages) renderTheatreAdmin(w http.ResponseWriter, r *http.Request
 			av.Categories = append(av.Categories, a)
 		}
 		names[v.ID] = v.Name
+		if len(av.Categories) > 0 && (page.PriceExample == "" || v.ID == page.PerfForm.Values["venue_id"]) {
+			page.PriceExample = av.Categories[0].Code
+		}
 		page.Venues = append(page.Venues, av)
 		if page.SeatForms[v.ID] == nil {
 			page.SeatForms[v.ID] = newStaffForm()
@@ -288,7 +296,7 @@ func parseTicketPrices(text string) (map[string]int64, error) {
 		}
 		cut := strings.IndexFunc(line, unicode.IsSpace)
 		if cut < 0 {
-			return nil, apperr.R(apperr.Invalid, "price_line", "Line %d must read: category price in euros (e.g. stalls 25,00).", i+1)
+			return nil, apperr.R(apperr.Invalid, "price_line", "Line %d must read: a category code of the venue and its price in euros (e.g. 25,00).", i+1)
 		}
 		cat := line[:cut]
 		cents, err := money.Parse(line[cut:])
