@@ -172,11 +172,17 @@ func (s *Service) reserve(ctx context.Context, tx Tx, ride *Ride, req UnlockRequ
 			return apperr.R(apperr.Conflict, "no_bike_at_dock", "There is no bike at dock %d.", req.Dock)
 		}
 		if req.BikeID != "" && dock.BikeID != req.BikeID {
+			if err := bikeExists(ctx, tx, req.BikeID); err != nil {
+				return err
+			}
 			return apperr.R(apperr.Conflict, "bike_not_at_dock", "Bike %s is not at dock %d.", req.BikeID, req.Dock)
 		}
 	} else {
 		dock, ok = state.DockOfBike(req.BikeID)
 		if !ok || !st.Registered(dock.Dock) {
+			if err := bikeExists(ctx, tx, req.BikeID); err != nil {
+				return err
+			}
 			return apperr.R(apperr.Conflict, "bike_not_at_station", "Bike %s is not docked at this station.", req.BikeID)
 		}
 	}
@@ -232,6 +238,22 @@ func (s *Service) reserve(ctx context.Context, tx Tx, ride *Ride, req UnlockRequ
 			return apperr.R(apperr.Conflict, "bike_taken", "Someone else is taking this bike, or you already have a ride.")
 		}
 		return err
+	}
+	return nil
+}
+
+// bikeExists is nil when the hub has a bike of that code, and otherwise
+// NotFound (no_such_bike): a code mistyped or made up is the rider's
+// mistake to correct, where "not docked here" would send them looking for
+// a bike that no station has. Asked only once the bike is not where the
+// request named it, so an unlock that goes ahead reads nothing more.
+func bikeExists(ctx context.Context, tx Tx, bikeID string) error {
+	b, err := found(tx.Bike(ctx, bikeID))
+	if err != nil {
+		return fmt.Errorf("bike %s: %w", bikeID, err)
+	}
+	if b == nil {
+		return apperr.R(apperr.NotFound, "no_such_bike", "No bike has the code %s.", bikeID)
 	}
 	return nil
 }

@@ -60,6 +60,11 @@ func TestUnlockRefusalsNameTheirReason(t *testing.T) {
 			{name: "empty dock", rider: rich, reason: "no_bike_at_dock", req: mobility.UnlockRequest{StationID: st.ID, Dock: empty}},
 			{name: "dock the station does not have", rider: rich, reason: "no_such_dock", req: mobility.UnlockRequest{StationID: st.ID, Dock: st.Docks + 1}},
 			{name: "bike elsewhere", rider: rich, reason: "bike_not_at_station", req: mobility.UnlockRequest{StationID: st.ID, BikeID: other.Bikes[0].ID}},
+			// A code no bike has is the rider's typing, not a bike parked
+			// elsewhere: named alone or with a dock.
+			{name: "no bike has the code", rider: rich, reason: "no_such_bike", req: mobility.UnlockRequest{StationID: st.ID, BikeID: "nope-123"}},
+			{name: "no bike has the code, at a dock", rider: rich, reason: "no_such_bike",
+				req: mobility.UnlockRequest{StationID: st.ID, Dock: st.Bikes[0].Dock, BikeID: "nope-123"}},
 			{name: "dock out of service", rider: rich, reason: "dock_out_of_service", req: mobility.UnlockRequest{StationID: st.ID, Dock: st.Bikes[1].Dock},
 				before: func() { must(e.Svc.SetDockService(ctx, admin, st.ID, st.Bikes[1].Dock, false, "lock jammed")) },
 				after:  func() { must(e.Svc.SetDockService(ctx, admin, st.ID, st.Bikes[1].Dock, true, "")) }},

@@ -165,8 +165,12 @@ type bikeStationPage struct {
 	NeedCents     int64
 	Ride          *mobility.RideView
 	// CodeRequestID is the request id of the form that unlocks by the
-	// bike's code.
+	// bike's code; Code is the code typed there when that unlock was
+	// refused, which comes back in its field to be corrected, and
+	// CodeWrong says the refusal is about the code itself.
 	CodeRequestID string
+	Code          string
+	CodeWrong     bool
 	// AnyAffordable says the rider has credit for at least one bike here.
 	AnyAffordable bool
 	// Error is the refusal of an unlock just tried, in the rider's language.
@@ -309,6 +313,14 @@ func (s *bikePages) handleBikeUnlock(w http.ResponseWriter, r *http.Request, c i
 	}
 	l := s.locale(r)
 	page.Error, page.ErrorReason = l.ErrorText(err), apperr.ReasonOf(err)
+	if r.PostFormValue("dock") == "" {
+		// The code form: what was typed comes back, as typed.
+		page.Code = strings.TrimSpace(r.PostFormValue("bike_id"))
+		switch page.ErrorReason {
+		case "no_such_bike", "bike_not_at_station", "invalid_id":
+			page.CodeWrong = true
+		}
+	}
 	if apperr.Has(err, apperr.InsufficientFunds) && page.NeedCents > 0 {
 		page.Error = l.T("mobility.credit_short", money.Cents(page.BalanceCents).Format(l.Lang), money.Cents(page.NeedCents).Format(l.Lang))
 	}
