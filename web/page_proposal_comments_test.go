@@ -58,7 +58,7 @@ func TestProposalPageCommentsPage(t *testing.T) {
 	own := webtest.SignedIn(t, srv.URL, acc.Email, testPassword)
 	csrf := own.CSRF("/proposals/" + pr.ID)
 	res, body = own.Post("/proposals/"+pr.ID+"/comments", url.Values{"csrf_token": {csrf}, "comment": {"  "}})
-	if res.StatusCode != http.StatusBadRequest || !regexp.MustCompile(`<textarea class="form-control is-invalid" id="f-comment"[^>]*aria-invalid="true" aria-describedby="proposal-problem"`).MatchString(body) ||
+	if res.StatusCode != http.StatusBadRequest || !regexp.MustCompile(`<textarea class="form-control is-invalid" id="f-comment"[^>]*aria-invalid="true" aria-describedby="proposal-problem f-comment-hint"`).MatchString(body) ||
 		!strings.Contains(body, `id="proposal-problem"`) {
 		t.Fatalf("a blank comment: %d\n%s", res.StatusCode, body)
 	}
