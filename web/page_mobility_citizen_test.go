@@ -102,7 +102,7 @@ func TestBikeMapFavouritesAndFaultReports(t *testing.T) {
 	}
 	res, body = op.Get("/operator/bikes/reports")
 	if res.StatusCode != http.StatusOK || strings.Count(body, `<li class="card report"`) != 1 || !strings.Contains(body, "I freni non funzionano") ||
-		!strings.Contains(body, acct.ID) || !strings.Contains(body, bike) {
+		!strings.Contains(body, `<dd data-testid="report-who">`+acct.Name+`</dd>`) || !strings.Contains(body, bike) {
 		t.Fatalf("operator's list: %d\n%s", res.StatusCode, body)
 	}
 	// Its resolve button names the bike and the station to a screen reader.

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -198,6 +199,44 @@ type faultRow struct {
 	// NamedStationName is the station the citizen named, when the bike
 	// was at another (Incident.NamedStationID).
 	NamedStationName string
+	// Reporter is who reported it, as the operators read them.
+	Reporter reporterName
+}
+
+// reporterName names a report's citizen: by the account's name; by its id
+// where the account has no name or could not be read now; Erased where the
+// account was erased (its reports keep no id) or is gone.
+type reporterName struct {
+	Name, ID string
+	Erased   bool
+}
+
+// reporterNames reads the names of the reports' citizens, each once. An
+// account that cannot be read now is named by its id, and the page shows
+// the rest.
+func (s *bikePages) reporterNames(ctx context.Context, list []mobility.Incident) map[string]reporterName {
+	out := map[string]reporterName{"": {Erased: true}}
+	for _, i := range list {
+		id := i.ReportedBy
+		if _, done := out[id]; done {
+			continue
+		}
+		if s.names == nil {
+			out[id] = reporterName{ID: id}
+			continue
+		}
+		a, err := s.names.Account(ctx, id)
+		switch {
+		case apperr.Has(err, apperr.NotFound) || err == nil && !a.DeletedAt.IsZero():
+			out[id] = reporterName{Erased: true}
+		case err != nil:
+			s.log.ErrorContext(ctx, "read the name of a fault report's citizen", slog.String("account", id), slog.Any("error", err))
+			out[id] = reporterName{ID: id}
+		default:
+			out[id] = reporterName{Name: a.Name, ID: id}
+		}
+	}
+	return out
 }
 
 // handleOperatorReports lists the citizens' open fault reports: who, what,
@@ -220,8 +259,9 @@ func (s *bikePages) handleOperatorReports(w http.ResponseWriter, r *http.Request
 		}
 		return n
 	}
+	reporters := s.reporterNames(ctx, list)
 	for _, i := range list {
-		row := faultRow{Incident: i, StationName: name(i.StationID)}
+		row := faultRow{Incident: i, StationName: name(i.StationID), Reporter: reporters[i.ReportedBy]}
 		if i.NamedStationID != "" {
 			row.NamedStationName = name(i.NamedStationID)
 		}

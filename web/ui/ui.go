@@ -138,6 +138,9 @@ func New(d Deps) *UI {
 	}
 	if d.Mobility != nil {
 		u.bikes = &bikePages{site: s, mobility: d.Mobility, wallet: d.Wallet, maps: newBikeMaps(d.MapTiles)}
+		if d.Identity != nil {
+			u.bikes.names = d.Identity
+		}
 		u.bikeAdmin = &bikeAdminPages{site: s, mobility: d.Mobility, credentials: u.bikes}
 	}
 	if d.Outbox != nil {
@@ -231,6 +234,9 @@ type bikePages struct {
 	wallet   PageWallet
 	// maps are the stations map's tiles and the policy allowing them.
 	maps bikeMaps
+	// names reads the accounts of the citizens whose fault reports the
+	// operators read; nil: a report names its reporter by account id.
+	names AccountNames
 }
 
 // bikeAdminPages are the city administrator's bike catalogue pages.
