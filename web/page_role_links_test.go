@@ -18,7 +18,8 @@ import (
 // of the operator's bike pages answers 403 to the role that was shown
 // it. Shops, doors, operators and office staff do not hold a wallet,
 // vouchers, bikes or theatre tickets; an administrator may open the bike
-// pages of the operator but not the operator's dashboard.
+// pages of the operator and the operator's dashboard above them, which
+// answered 403 while every page under it answered 200.
 func TestPagesLinkOnlyWhereTheRoleMayGo(t *testing.T) {
 	t.Parallel()
 	_, env := newTestServer(t, "sqlite", withWallet(false), withTicketing, withParticipation, func(env *testEnv, d *Deps) {
@@ -34,7 +35,7 @@ func TestPagesLinkOnlyWhereTheRoleMayGo(t *testing.T) {
 		identity.RoleDoor:      {"/", "/aiuto"},
 		identity.RoleOperator:  {"/", "/aiuto", "/operator", "/operator/bikes", "/operator/bikes/reports"},
 		identity.RoleCityStaff: {"/", "/aiuto"},
-		identity.RoleAdmin:     {"/", "/aiuto", "/admin", "/operator/bikes", "/operator/bikes/reports"},
+		identity.RoleAdmin:     {"/", "/aiuto", "/admin", "/operator", "/operator/bikes", "/operator/bikes/reports"},
 	}
 	for role, paths := range pages {
 		a, _ := env.account(t, role)
