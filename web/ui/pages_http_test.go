@@ -394,6 +394,25 @@ func TestStaticFilesAreChecksummed(t *testing.T) {
 	}
 }
 
+// TestMissingStaticFilesAreNotFound: a static URL naming no file is a plain
+// 404, never a redirect to a directory's URL, and no directory is listed.
+func TestMissingStaticFilesAreNotFound(t *testing.T) {
+	pc, _ := newPageServer(t)
+	for _, p := range []string{
+		"/static", "/static/", "/static/nope.css", "/static/css", "/static/000000000000",
+		"/static/000000000000/", "/static/000000000000/css", "/static/000000000000/css/",
+		"/static/000000000000/css/nope.css", "/static/nope.css/",
+	} {
+		res, body := pc.Get(p)
+		if res.StatusCode != http.StatusNotFound || res.Header.Get("Location") != "" {
+			t.Errorf("GET %s: %d Location %q, want a plain 404", p, res.StatusCode, res.Header.Get("Location"))
+		}
+		if strings.Contains(body, "cityhub.css") || strings.Contains(body, "<a href") {
+			t.Errorf("GET %s lists files:\n%s", p, body)
+		}
+	}
+}
+
 func TestLanguageSwitch(t *testing.T) {
 	pc, _ := newPageServer(t)
 	_, body := pc.Get("/")

@@ -25,7 +25,11 @@ func (u *UI) Register(mux *http.ServeMux) {
 
 	// Everyone's pages.
 	h := u.home
-	mux.Handle("GET /static/{sum}/{name...}", httpx.Secured(http.HandlerFunc(s.handleStatic)))
+	// Every path under /static is the static handler's, so that a missing
+	// file is its plain 404, where the mux would redirect /static/x to the
+	// directory URL /static/x/.
+	mux.Handle("GET /static", httpx.Secured(http.HandlerFunc(s.handleStatic)))
+	mux.Handle("GET /static/{file...}", httpx.Secured(http.HandlerFunc(s.handleStatic)))
 	mux.Handle("/", httpx.Secured(h.unrouted(mux)))
 	mux.Handle("GET /login", httpx.Secured(http.HandlerFunc(h.handleLoginPage)))
 	mux.Handle("POST /login", httpx.Secured(s.csrfProtected(h.handleLogin)))

@@ -131,19 +131,21 @@ func (a *assets) url(name string) string {
 	return "/static/" + f.sum + "/" + name
 }
 
-// handleStatic serves an embedded file. The current checksum gets a year of
-// caching; an old one (a page cached across a release) still gets the file,
-// uncached.
+// handleStatic serves an embedded file at /static/<checksum>/<name>. The
+// current checksum gets a year of caching; an old one (a page cached across
+// a release) still gets the file, uncached. Any other path under /static,
+// a directory's included, is a plain 404: nothing is listed.
 func (s *site) handleStatic(w http.ResponseWriter, r *http.Request) {
-	f, ok := s.pages.assets.files[r.PathValue("name")]
-	if !ok {
+	sum, name, _ := strings.Cut(r.PathValue("file"), "/")
+	f, ok := s.pages.assets.files[name]
+	if !ok || sum == "" {
 		http.NotFound(w, r)
 		return
 	}
 	h := w.Header()
 	h.Set("Content-Type", f.contentType)
 	h.Set("X-Content-Type-Options", "nosniff")
-	if r.PathValue("sum") == f.sum {
+	if sum == f.sum {
 		h.Set("Cache-Control", "public, max-age=31536000, immutable")
 	} else {
 		h.Set("Cache-Control", "no-cache")
