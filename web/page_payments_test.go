@@ -158,15 +158,15 @@ func TestTopUpPageTestPayments(t *testing.T) {
 	defer srv.Close()
 	anna, _ := env.account(t, identity.RoleCitizen)
 	pc := webtest.SignedIn(t, srv.URL, anna.Email, testPassword)
-	_, body := pc.Get("/wallet/topup?return=/theatre")
+	_, body := pc.Get("/wallet/topup?return=/privacy")
 	if !strings.Contains(body, "MODALITÀ DIMOSTRATIVA") || !strings.Contains(body, "Ricarica di prova (senza carta)") {
 		t.Fatalf("the page does not say it is a demo:\n%s", body)
 	}
 	form := url.Values{"csrf_token": {webtest.CSRFInForm.FindStringSubmatch(body)[1]}, "key": {topUpKeyRE.FindStringSubmatch(body)[1]},
-		"preset": {"1000"}, "return": {"/theatre"}}
+		"preset": {"1000"}, "return": {"/privacy"}}
 	for range 2 {
 		res, body := pc.Post("/wallet/topup", form)
-		if res.StatusCode != http.StatusOK || !strings.Contains(body, "Nessuna carta è stata addebitata") || !strings.Contains(body, `href="/theatre"`) {
+		if res.StatusCode != http.StatusOK || !strings.Contains(body, "Nessuna carta è stata addebitata") || !strings.Contains(body, `href="/privacy"`) {
 			t.Fatalf("demo top-up: %d\n%s", res.StatusCode, body)
 		}
 	}
@@ -177,6 +177,10 @@ func TestTopUpPageTestPayments(t *testing.T) {
 	if _, body := pc.Get("/wallet/topup?return=//evil.example/x"); !strings.Contains(body, `name="return" value="/wallet"`) ||
 		strings.Contains(body, `href="//evil.example`) {
 		t.Fatal("the page would return to another site")
+	}
+	// Nor to an address that answers no GET, such as signing out's.
+	if _, body := pc.Get("/wallet/topup?return=/logout"); !strings.Contains(body, `name="return" value="/wallet"`) {
+		t.Fatal("the page would return to /logout, which answers POST only")
 	}
 }
 

@@ -95,7 +95,7 @@ func (a *accountPages) startOIDC(w http.ResponseWriter, r *http.Request, mode, n
 // handleOIDCStart is the login page's SPID/CIE button; its next (a local
 // path, as the login form's) is where the person goes once signed in.
 func (a *accountPages) handleOIDCStart(w http.ResponseWriter, r *http.Request) {
-	next, _ := localPath(r.URL.Query().Get("next"))
+	next, _ := a.returnTarget(r, r.URL.Query().Get("next"))
 	a.startOIDC(w, r, oidcModeLogin, next)
 }
 
@@ -194,7 +194,7 @@ func (a *accountPages) handleOIDCCallback(w http.ResponseWriter, r *http.Request
 	a.clearOIDCCookies(w, r)
 	a.setCookie(w, r, httpx.SessionCookie, token, 0)
 	next, _ := url.QueryUnescape(escNext)
-	if next, ok := localPath(next); ok {
+	if next, ok := a.returnTarget(r, next); ok {
 		http.Redirect(w, r, next, http.StatusSeeOther)
 		return
 	}

@@ -16,7 +16,7 @@ func (s *homePages) handleLanguage(w http.ResponseWriter, r *http.Request) {
 	}
 	http.SetCookie(w, &http.Cookie{Name: langCookie, Value: lang, Path: "/", MaxAge: 365 * 24 * 3600,
 		Secure: s.secureCookies(r), SameSite: http.SameSiteLaxMode, HttpOnly: true})
-	next, ok := localPath(r.PostFormValue("next"))
+	next, ok := s.returnTarget(r, r.PostFormValue("next"))
 	if !ok {
 		next = "/"
 	}

@@ -39,7 +39,7 @@ func (s *site) newLoginForm(r *http.Request, email, next string) loginForm {
 
 // handleLoginPage shows the sign-in form; a signed-in person goes straight on.
 func (s *homePages) handleLoginPage(w http.ResponseWriter, r *http.Request) {
-	next, _ := localPath(r.URL.Query().Get("next"))
+	next, _ := s.returnTarget(r, r.URL.Query().Get("next"))
 	if c, ok := s.pageCaller(r); ok {
 		if next == "" {
 			next = s.homeOf(c)
@@ -56,7 +56,7 @@ func (s *homePages) handleLoginPage(w http.ResponseWriter, r *http.Request) {
 func (s *homePages) handleLogin(w http.ResponseWriter, r *http.Request) {
 	email := strings.TrimSpace(r.PostFormValue("email"))
 	password := r.PostFormValue("password")
-	next, _ := localPath(r.PostFormValue("next"))
+	next, _ := s.returnTarget(r, r.PostFormValue("next"))
 	form := s.newLoginForm(r, email, next)
 	l := s.locale(r)
 	if email == "" || password == "" {

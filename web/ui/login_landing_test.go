@@ -3,6 +3,7 @@ package ui
 import (
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 
 	"cityhub/identity"
@@ -29,12 +30,19 @@ func TestOfficeStaffLandOnTheirReports(t *testing.T) {
 		t.Errorf("the login page sends signed-in office staff to %q, want /staff/reports", res.Header.Get("Location"))
 	}
 
-	for next, want := range map[string]string{"/proposals": "/proposals", "//evil.example/x": "/staff/reports"} {
+	// A next= that answers no GET (a form's post, such as signing out)
+	// would land on a "method not allowed" page: the landing page instead.
+	for next, want := range map[string]string{"/proposals": "/proposals", "//evil.example/x": "/staff/reports",
+		"/logout": "/staff/reports", "/language": "/staff/reports", "/reports/r1/reopen": "/staff/reports"} {
 		again := webtest.NewPageClient(t, env.URL)
 		res, _ := again.Post("/login", url.Values{"csrf_token": {again.CSRF("/login")}, "email": {email}, "password": {partPassword}, "next": {next}})
 		if loc := res.Header.Get("Location"); res.StatusCode != http.StatusSeeOther || loc != want {
 			t.Errorf("login with next=%q: %d to %q, want %q", next, res.StatusCode, loc, want)
 		}
+	}
+
+	if _, body := webtest.NewPageClient(t, env.URL).Get("/login?next=/logout"); !strings.Contains(body, `name="next" value=""`) {
+		t.Errorf("the login page keeps next=/logout for after the sign-in:\n%s", body)
 	}
 
 	// A citizen lands on the wallet, where the hub keeps one: this hub

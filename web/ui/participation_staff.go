@@ -369,7 +369,7 @@ func (p *participationPages) handleRedact(w http.ResponseWriter, r *http.Request
 // photo queue).
 func (p *participationPages) handleModeratePhoto(w http.ResponseWriter, r *http.Request, c identity.Caller) {
 	state := r.PostFormValue("state")
-	back, ok := localPath(r.PostFormValue("back"))
+	back, ok := p.returnTarget(r, r.PostFormValue("back"))
 	if !ok {
 		back = "/staff/reports/photos"
 	}

@@ -89,6 +89,19 @@ func (s *site) returnPath(r *http.Request) string {
 	return "/"
 }
 
+// returnTarget accepts p as the page to send a person to after an action
+// (a sign-in's next=, a top-up's return=, the language switch's next=): a
+// path on this site (localPath) that answers GET. An address that takes
+// posts only, signing out's or a form's, would land them on a "method not
+// allowed" page, so it is refused as another site's is.
+func (s *site) returnTarget(r *http.Request, p string) (string, bool) {
+	p, ok := localPath(p)
+	if !ok || !s.answersGet(r, p) {
+		return "", false
+	}
+	return p, true
+}
+
 // linkPages are the pages of e-mailed links, which read their token from
 // ?token= and whose forms post it back in the token field.
 var linkPages = map[string]bool{mail.PathResetPassword: true, mail.PathConfirmEmail: true}

@@ -59,7 +59,7 @@ func (p *payPages) newTopUpPage(r *http.Request) topUpPage {
 	if r.Method == http.MethodPost {
 		q = r.PostForm
 	}
-	if ret, ok := localPath(q.Get("return")); ok {
+	if ret, ok := p.returnTarget(r, q.Get("return")); ok {
 		page.Return = ret
 	}
 	if need, err := strconv.ParseInt(q.Get("need"), 10, 64); err == nil && need > 0 {
