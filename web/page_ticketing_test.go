@@ -123,6 +123,17 @@ func TestSeatPickerBuysWithCredit(t *testing.T) {
 	}
 	// Each ticket's card in the wallet shows a rotating QR code.
 	tid := regexp.MustCompile(`data-ticket="(tkt_[a-z0-9]+)"`).FindStringSubmatch(body)
+	// "Show the QR code", on the theatre page and the paid order's,
+	// leads to the ticket's own card in the wallet.
+	if !strings.Contains(body, `href="/wallet#ticket-`+tid[1]+`"`) {
+		t.Fatalf("the theatre page does not link to the ticket's card:\n%s", body)
+	}
+	if _, order := pc.Get("/theatre/orders/" + orders[0].ID); !strings.Contains(order, `href="/wallet#ticket-`+tid[1]+`"`) {
+		t.Fatalf("the paid order's page does not link to the ticket's card:\n%s", order)
+	}
+	if _, wallet := pc.Get("/wallet"); !strings.Contains(wallet, `id="ticket-`+tid[1]+`"`) {
+		t.Fatalf("the wallet has no card with the ticket's anchor:\n%s", wallet)
+	}
 	res, _ = pc.Get("/wallet/items/ticket/" + tid[1] + "/qr.png")
 	if res.StatusCode != http.StatusOK || res.Header.Get("Content-Type") != "image/png" || len(res.Header.Get("X-Typed-Code")) != 21 {
 		t.Fatalf("ticket QR: %d %v", res.StatusCode, res.Header)

@@ -22,8 +22,9 @@ import (
 // and after a shop redeems it sees it used and where.
 func TestVoucherPagesClaimAndSeeUse(t *testing.T) {
 	t.Parallel()
-	_, env := newTestServer(t, "sqlite", func(env *testEnv, d *Deps) {
+	_, env := newTestServer(t, "sqlite", withWallet(true), func(env *testEnv, d *Deps) {
 		d.Vouchers = vouchers.NewService(env.DB.Vouchers(), env.Keys, nil)
+		d.Wallet.RegisterItems("voucher", d.Vouchers) // as the hub does
 	})
 	ctx := context.Background()
 	svc := env.Deps.Vouchers
@@ -80,6 +81,14 @@ func TestVoucherPagesClaimAndSeeUse(t *testing.T) {
 	mine, err := svc.MyVouchers(ctx, identity.Caller{AccountID: anna.ID})
 	if err != nil || len(mine) != 1 {
 		t.Fatalf("vouchers of the citizen: %v %v", mine, err)
+	}
+	// "Show the QR code" leads to this voucher's card in the wallet, not
+	// to the top of the wallet.
+	if _, body = pc.Get("/vouchers"); !strings.Contains(body, `href="/wallet#voucher-`+mine[0].ID+`"`) {
+		t.Fatalf("the vouchers page does not link to the voucher's card:\n%s", body)
+	}
+	if _, body = pc.Get("/wallet"); !strings.Contains(body, `id="voucher-`+mine[0].ID+`"`) {
+		t.Fatalf("the wallet has no card with the voucher's anchor:\n%s", body)
 	}
 	if _, _, err := svc.Redeem(ctx, identity.Caller{AccountID: "acc_staff", Grants: []identity.Grant{{Role: identity.RoleMerchant, Scope: shop.ID}}},
 		shop.ID, "k1", vouchers.RedeemRequest{Code: mine[0].TypedCode, PurchaseCents: 2000}); err != nil {

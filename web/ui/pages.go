@@ -167,6 +167,11 @@ var templateFuncs = template.FuncMap{
 	// limits are the bounds of what people type (textLimits), for the
 	// forms' maxlength: {{(limits).Comment}}.
 	"limits": func() textLimits { return typedLimits },
+	// walletItem is the address of an item's card in the wallet, where its
+	// QR code is shown: "Show the QR code" leads there, not to the
+	// wallet's top. The wallet's cards carry the anchor (walletAnchor).
+	"walletItem":   func(kind, id string) string { return "/wallet#" + walletAnchor(kind, id) },
+	"walletAnchor": walletAnchor,
 	// links pairs addresses with their labels (href, label, href, ...).
 	"links": func(kv ...string) []navLink {
 		out := make([]navLink, 0, len(kv)/2)
@@ -176,6 +181,10 @@ var templateFuncs = template.FuncMap{
 		return out
 	},
 }
+
+// walletAnchor is the id of an item's card on the wallet page: its kind
+// and id, as two kinds may one day share an id's form.
+func walletAnchor(kind, id string) string { return kind + "-" + id }
 
 // view is what every template receives.
 type view struct {
