@@ -36,6 +36,10 @@ var testCallers = map[string]identity.Caller{
 	"bruno@example.org": {AccountID: "acc_bruno", Email: "bruno@example.org", Name: "Bruno", Grants: []identity.Grant{{Role: identity.RoleCitizen}}},
 	"shop@example.org":  {AccountID: "acc_shop", Email: "shop@example.org", Name: "Shop", Grants: []identity.Grant{{Role: identity.RoleMerchant, Scope: "shop_1"}}},
 	"admin@example.org": {AccountID: "acc_admin", Email: "admin@example.org", Name: "Admin", Grants: []identity.Grant{{Role: identity.RoleAdmin}}},
+	"door@example.org":  {AccountID: "acc_door", Email: "door@example.org", Name: "Door", Grants: []identity.Grant{{Role: identity.RoleDoor, Scope: "venue_1"}}},
+	// A shop's keeper who also checks tickets at a door.
+	"desk@example.org": {AccountID: "acc_desk", Email: "desk@example.org", Name: "Desk", Grants: []identity.Grant{
+		{Role: identity.RoleMerchant, Scope: "shop_1"}, {Role: identity.RoleDoor, Scope: "venue_1"}}},
 }
 
 func (p *pageAccounts) StartSession(ctx context.Context, email, password, ip string) (string, identity.Caller, error) {
