@@ -273,5 +273,29 @@ func (v *view) Date(t time.Time) string {
 // DateTime formats an instant in the city's time zone: "25 novembre 2026, 22:08".
 func (v *view) DateTime(t time.Time) string { return v.Date(t) + ", " + t.In(v.zone).Format("15:04") }
 
+// Until formats the end of a validity (a voucher's): the last valid day,
+// "31 gennaio 2027", when it ends at a midnight (LastValidDay), else the
+// instant with its time.
+func (v *view) Until(t time.Time) string {
+	if day, ok := LastValidDay(t, v.zone); ok {
+		return v.Date(day)
+	}
+	return v.DateTime(t)
+}
+
+// LastValidDay is the last day a validity ending at end covers, when end is
+// a midnight in zone: a voucher valid "until 31 January, inclusive" is kept
+// as ending at the midnight that starts 1 February, and people read the
+// day they were told, not the midnight after it. The day is given at its
+// noon, which every day has whatever the clocks do. ok is false for an end
+// at another time of day, which is written with its time.
+func LastValidDay(end time.Time, zone *time.Location) (time.Time, bool) {
+	l := end.In(zone)
+	if l.Hour() != 0 || l.Minute() != 0 || l.Second() != 0 || l.Nanosecond() != 0 {
+		return time.Time{}, false
+	}
+	return time.Date(l.Year(), l.Month(), l.Day()-1, 12, 0, 0, 0, zone), true
+}
+
 // Time formats the time of day of an instant in the city's time zone: "20:30".
 func (v *view) Time(t time.Time) string { return t.In(v.zone).Format("15:04") }

@@ -52,9 +52,10 @@ func TestClaimEnqueuesEmail(t *testing.T) {
 			t.Fatalf("e-mail %+v", m)
 		}
 		// The instant it expires, to the minute, as the wallet page and the
-		// reminder give it: a date alone read the exclusive end (the next
-		// day's start) as one more day of validity.
-		if !regexp.MustCompile(`Expires on: \d{1,2} \w+ \d{4}, \d\d:\d\d\n`).MatchString(m.Text) {
+		// reminder give it, for a campaign that ends at another time than
+		// a midnight (one that ends at a midnight reads as its last day,
+		// mail.LastValidDay).
+		if !regexp.MustCompile(`Valid until: \d{1,2} \w+ \d{4}, \d\d:\d\d\n`).MatchString(m.Text) {
 			t.Fatalf("the claim e-mail does not give the expiry's time:\n%s", m.Text)
 		}
 	})

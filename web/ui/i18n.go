@@ -24,6 +24,7 @@ import (
 	"cityhub/apperr"
 	"cityhub/identity"
 	"cityhub/internal/acceptlang"
+	"cityhub/mail"
 	"cityhub/money"
 	"cityhub/photo"
 )
@@ -365,6 +366,25 @@ func (l *locale) DayMonth(t time.Time) string {
 // 22:08" (24-hour clock in both languages, as the city's notices use).
 func (l *locale) DateTime(t time.Time) string {
 	return l.Date(t) + ", " + l.Clock(t)
+}
+
+// Until is the end of a validity (a voucher's, a campaign's) as people
+// were told it: the last valid day, "31 gennaio 2027", when it ends at a
+// midnight (mail.LastValidDay), else the instant with its time.
+func (l *locale) Until(t time.Time) string {
+	if day, ok := mail.LastValidDay(t, l.zone); ok {
+		return l.Date(day)
+	}
+	return l.DateTime(t)
+}
+
+// UntilISO is Until's machine-readable value for <time datetime>: the
+// last valid day as a date, or the instant.
+func (l *locale) UntilISO(t time.Time) string {
+	if day, ok := mail.LastValidDay(t, l.zone); ok {
+		return day.Format(time.DateOnly)
+	}
+	return l.ISO(t)
 }
 
 // Clock is the time of day of t in the city's time zone: "22:08".
