@@ -2,8 +2,10 @@ package bench
 
 import (
 	"bufio"
+	"math"
 	"os"
 	"runtime"
+	"runtime/metrics"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -42,6 +44,7 @@ func cpuCounter(b *testing.B) (report func(ops int)) {
 		return func(int) {}
 	}
 	p0 := processCPU()
+	s0 := schedLatencies()
 	return func(ops int) {
 		m1, ok := machineCPU()
 		if !ok || ops == 0 {
@@ -50,7 +53,52 @@ func cpuCounter(b *testing.B) (report func(ops int)) {
 		p1 := processCPU()
 		b.ReportMetric(float64((m1-m0).Microseconds())/float64(ops), "cpu_µs/op")
 		b.ReportMetric(float64((p1-p0).Microseconds())/float64(ops), "hub_cpu_µs/op")
+		// How long this process's goroutines (the hub's and its clients')
+		// waited to run once they could: a batch's writer woken by the
+		// database's answer waits so too.
+		if s1 := schedLatencies(); s0 != nil && s1 != nil {
+			b.ReportMetric(histQuantile(s0, s1, 0.5)*1e6, "sched_p50_µs")
+			b.ReportMetric(histQuantile(s0, s1, 0.99)*1e6, "sched_p99_µs")
+		}
 	}
+}
+
+// schedLatencies is the runtime's histogram, so far, of the time
+// goroutines spent runnable before they ran.
+func schedLatencies() *metrics.Float64Histogram {
+	s := []metrics.Sample{{Name: "/sched/latencies:seconds"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindFloat64Histogram {
+		return nil
+	}
+	return s[0].Value.Float64Histogram()
+}
+
+// histQuantile is the q quantile, in seconds (a bucket's upper bound), of
+// what the histogram counted between the snapshots h0 and h1.
+func histQuantile(h0, h1 *metrics.Float64Histogram, q float64) float64 {
+	if len(h0.Counts) != len(h1.Counts) {
+		return 0
+	}
+	var total uint64
+	for i := range h1.Counts {
+		total += h1.Counts[i] - h0.Counts[i]
+	}
+	if total == 0 {
+		return 0
+	}
+	want := uint64(math.Ceil(q * float64(total)))
+	var seen uint64
+	for i := range h1.Counts {
+		seen += h1.Counts[i] - h0.Counts[i]
+		if seen >= want {
+			if up := h1.Buckets[i+1]; !math.IsInf(up, 1) {
+				return up
+			}
+			return h1.Buckets[i]
+		}
+	}
+	return 0
 }
 
 // processCPU is this process's user and system time so far.
