@@ -14,7 +14,7 @@ type Item struct {
 	Title    string     `json:"title"`
 	Subtitle string     `json:"subtitle,omitempty"`
 	Status   string     `json:"status"`                // e.g. "active", "used", "expired", "running"
-	Value    *int64     `json:"value_cents,omitempty"` // remaining value, when it has one
+	Value    *int64     `json:"value_cents,omitempty"` // by kind: a ride's fare (cost so far while it runs), a voucher's remaining value (spendable only while active); a ticket has none
 	Expires  *time.Time `json:"expires_at,omitempty"`
 	At       time.Time  `json:"at"` // when it was acquired or happened
 	// HasQR says the item can be shown as a rotating QR code (see the QR

@@ -59,6 +59,45 @@ type walletCard struct {
 	QRProblem string
 }
 
+// ValueLabel is the catalogue key that names what the card's value is, or
+// "" when the card shows none. The items share one field (the API's
+// value_cents) that means a different thing for each kind: a ride's fare
+// (what it costs so far while it runs), a voucher's value left. A voucher
+// that can no longer be used has nothing left to spend, whatever its
+// record keeps: the remainder of an expired one is the campaign's again
+// (docs/vouchers.md), so it is shown as unspent, never as left.
+func (c walletCard) ValueLabel() string {
+	switch {
+	case c.Value == nil:
+		return ""
+	case c.Kind == "ride" && c.Status == "running":
+		return "item.cost_so_far"
+	case c.Kind == "ride":
+		return "item.fare"
+	case c.Kind == "voucher":
+		return voucherValueLabel(c.Status, *c.Value)
+	}
+	return "item.value"
+}
+
+// voucherValueLabel names a voucher's remaining value on the wallet and
+// vouchers pages alike: value left while it is active; unspent, with the
+// note that it can no longer be used, when an expired one kept some; none
+// for one used up.
+func voucherValueLabel(status string, remaining int64) string {
+	switch {
+	case status == "active":
+		return "item.remaining"
+	case remaining > 0:
+		return "item.unspent"
+	}
+	return ""
+}
+
+// Unusable says the card is of a voucher that can no longer be used: the
+// page says so by its unspent value.
+func (c walletCard) Unusable() bool { return c.Kind == "voucher" && c.Status != "active" }
+
 type cardQR struct {
 	Image   template.URL // data: URL of the PNG, built here from PNG bytes
 	Code    string       // the typed code
