@@ -242,6 +242,7 @@ var openAPIFieldNotes = map[string]*obj{
 	"CampaignUptake.status":              newObj("enum", campaignStatuses),
 	"OpenCampaign.status":                newObj("enum", campaignStatuses),
 	"Voucher.status":                     newObj("enum", voucherStatuses),
+	"Voucher.remaining_cents":            newObj("description", "While the voucher is active, what is left to spend. Once it is used, 0. Once it is expired, what it had left when it stopped being usable, plus what shops reversed since: nobody can spend it, and its money is the campaign's (back in the budget at the campaign's close, or at once for a reversal after it)."),
 	"Voucher.mode":                       newObj("enum", voucherModes),
 	"Voucher.campaign_status":            newObj("enum", campaignStatuses),
 	"Voucher.redemptions":                newObj("description", "Only in the voucher's own view (getMyVoucher): where, when and how much of it was used, reversed_at once the shop gave the amount back. Who served at the till is not shown."),

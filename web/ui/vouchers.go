@@ -39,6 +39,14 @@ type myVoucherCard struct {
 	Uses []voucherUse
 }
 
+// ValueLabel names the voucher's remaining value (voucherValueLabel), ""
+// for none.
+func (c myVoucherCard) ValueLabel() string { return voucherValueLabel(c.Status, c.RemainingCents) }
+
+// Unusable says the voucher can no longer be used: the page says so by
+// its unspent value.
+func (c myVoucherCard) Unusable() bool { return c.Status != vouchers.VoucherActive }
+
 type voucherUse struct {
 	Shop     string
 	At       time.Time
