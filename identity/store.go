@@ -80,6 +80,8 @@ type Tx interface {
 	// SetFiscalCode links an account to a fiscal code. Conflict if another
 	// account has it.
 	SetFiscalCode(ctx context.Context, id, code string) error
+	// SetAccountLocale sets an account's language (one of Locales).
+	SetAccountLocale(ctx context.Context, id, locale string) error
 	// SetPasswordHash replaces an account's password hash.
 	SetPasswordHash(ctx context.Context, id, hash string) error
 	// SetEmailVerified records that the account's address was proved at at.

@@ -18,6 +18,12 @@ func (tx *Tx) SetFiscalCode(ctx context.Context, id, code string) error {
 	return wrap("set fiscal code", err)
 }
 
+// SetAccountLocale implements identity.Tx.
+func (tx *Tx) SetAccountLocale(ctx context.Context, id, locale string) error {
+	_, err := tx.q.ExecContext(ctx, `UPDATE accounts SET locale = ? WHERE id = ?`, locale, id)
+	return wrap("set account language", err)
+}
+
 // SetPasswordHash implements identity.Tx.
 func (tx *Tx) SetPasswordHash(ctx context.Context, id, hash string) error {
 	_, err := tx.q.ExecContext(ctx, `UPDATE accounts SET password_hash = ? WHERE id = ?`, hash, id)
