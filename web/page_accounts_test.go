@@ -336,6 +336,7 @@ func TestAccountFormsNeedCSRF(t *testing.T) {
 		"/password/reset":           {"token": {"pr_x"}, "new_password": {"una password lunga"}, "repeat_password": {"una password lunga"}},
 		"/account/password":         {"current": {testPassword}, "new_password": {"una password lunga"}, "repeat_password": {"una password lunga"}},
 		"/account/email":            {"new_email": {"y@example.org"}, "email_password": {testPassword}},
+		"/account/language":         {"locale": {"en"}},
 		"/account/verify/resend?x=": {"email": {anna.Email}},
 	}
 	for path, form := range forms {
@@ -353,6 +354,9 @@ func TestAccountFormsNeedCSRF(t *testing.T) {
 	}
 	if _, err := env.Identity.Login(context.Background(), anna.Email, testPassword, ""); err != nil {
 		t.Fatalf("the password changed without a CSRF token: %v", err)
+	}
+	if a, err := env.Identity.Account(context.Background(), anna.ID); err != nil || a.Locale != "it" {
+		t.Fatalf("the language changed without a CSRF token: %q, %v", a.Locale, err)
 	}
 }
 

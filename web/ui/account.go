@@ -29,6 +29,14 @@ type AccountFlows interface {
 	RequestEmailChangeWithSPID(ctx context.Context, c identity.Caller, ext identity.ExternalIdentity, newEmail, ip string) error
 	StartExternalSession(ctx context.Context, ext identity.ExternalIdentity) (token string, c identity.Caller, created bool, err error)
 	LinkFiscalCode(ctx context.Context, c identity.Caller, password, ip string, ext identity.ExternalIdentity) (identity.Account, error)
+	AccountLocales
+}
+
+// AccountLocales sets the language of a person's own account, the one its
+// e-mails are in and its pages' without the switch's cookie
+// (identity.Service.SetLocale).
+type AccountLocales interface {
+	SetLocale(ctx context.Context, c identity.Caller, accountID, locale string) (identity.Account, error)
 }
 
 // ExternalLogin is the city's SPID/CIE gateway, an OpenID Connect

@@ -28,10 +28,12 @@ type accountPage struct {
 	// EmailSPID is the address waiting for the SPID/CIE login that sends
 	// its link (handleChangeEmailSPID): the page offers the login's link.
 	EmailSPID string
+	// LocaleError is the language form's refusal.
+	LocaleError string
 }
 
 // doneNotices are the notices /account?done= may show.
-var doneNotices = map[string]bool{"password": true, "email_sent": true, "email_changed": true, "verified": true, "linked": true}
+var doneNotices = map[string]bool{"password": true, "email_sent": true, "email_changed": true, "verified": true, "linked": true, "language": true}
 
 func (a *accountPages) accountForm(r *http.Request, c identity.Caller) (*accountPage, error) {
 	acct, err := a.flows.Account(r.Context(), c.AccountID)
@@ -130,4 +132,29 @@ func (a *accountPages) handleChangeEmail(w http.ResponseWriter, r *http.Request,
 		return
 	}
 	http.Redirect(w, r, "/account?done=email_sent", http.StatusSeeOther)
+}
+
+// handleChangeLanguage makes the language chosen the account's (its
+// e-mails', and its pages' on a browser without the switch's cookie) and
+// the browser's too, so that the page it returns to, and the next, are in
+// it whatever the switch chose before.
+func (a *accountPages) handleChangeLanguage(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	lang := r.PostFormValue("locale")
+	if _, err := a.flows.SetLocale(r.Context(), c, c.AccountID, lang); err != nil {
+		p, ferr := a.accountForm(r, c)
+		if ferr != nil {
+			a.pageError(w, r, ferr)
+			return
+		}
+		top, ok := formProblem(a.locale(r), err, nil)
+		if !ok {
+			a.pageError(w, r, err)
+			return
+		}
+		p.LocaleError = top
+		a.render(w, r, problemStatus(err), "account", "account", p)
+		return
+	}
+	a.setLanguageCookie(w, r, lang)
+	http.Redirect(w, r, "/account?done=language", http.StatusSeeOther)
 }

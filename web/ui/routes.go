@@ -226,6 +226,7 @@ func (u *UI) Register(mux *http.ServeMux) {
 		mux.Handle("GET /account", page(a.handleAccountPage))
 		mux.Handle("POST /account/password", action(a.handleChangePassword))
 		mux.Handle("POST /account/email", action(a.handleChangeEmail))
+		mux.Handle("POST /account/language", action(a.handleChangeLanguage))
 		mux.Handle("GET /account/spid", spid(page(a.handleOIDCLinkStart)))
 		mux.Handle("POST /account/email/spid", spid(action(a.handleChangeEmailSPID)))
 		mux.Handle("GET /login/oidc/email", spid(page(a.handleEmailSPIDStart)))

@@ -163,6 +163,7 @@ func New(d Deps) *UI {
 		if u.accounts.oidcLabel == "" {
 			u.accounts.oidcLabel = "SPID / CIE"
 		}
+		u.home.locales = d.AccountFlows
 		s.signupOpen, s.oidcLabel = true, ""
 		if d.OIDC != nil {
 			s.oidcLabel = u.accounts.oidcLabel
@@ -218,6 +219,10 @@ type homePages struct {
 	theatre *theatrePages
 	// pay lists the citizen's top-ups on the wallet; nil: no wallet.
 	pay *payPages
+	// locales saves the header switch's choice as a signed-in person's
+	// account language; nil: no account pages, the switch sets the cookie
+	// only.
+	locales AccountLocales
 }
 
 // voucherPages are the citizen's, the shopkeeper's and the administrator's
