@@ -21,6 +21,7 @@ func (a *API) Register(mux *http.ServeMux) {
 		mux.HandleFunc("POST /api/v1/password-resets", a.accounts.handleAPIRequestPasswordReset)
 		mux.HandleFunc("POST /api/v1/password-resets/complete", a.accounts.handleAPIResetPassword)
 		mux.HandleFunc("PUT /api/v1/me/password", a.accounts.handleAPIChangePassword)
+		mux.HandleFunc("PUT /api/v1/me/locale", a.accounts.handleAPIChangeMyLocale)
 		mux.HandleFunc("POST /api/v1/me/email-changes", a.accounts.handleAPIChangeEmail)
 		mux.HandleFunc("GET /api/v1/accounts/{id}", a.accounts.handleAPIAccount)
 		mux.HandleFunc("GET /api/v1/admin/accounts", a.accounts.handleAPIAdminAccounts)
