@@ -22,7 +22,12 @@ func TestCSVTextIsNotAFormula(t *testing.T) {
 		if err := write(&buf); err != nil {
 			t.Fatal(err)
 		}
-		rows, err := csv.NewReader(&buf).ReadAll()
+		r := csv.NewReader(&buf)
+		if b, ok := bytes.CutPrefix(buf.Bytes(), []byte("\ufeff")); ok { // the spreadsheet's
+			r = csv.NewReader(bytes.NewReader(b))
+			r.Comma = ';'
+		}
+		rows, err := r.ReadAll()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -35,6 +40,10 @@ func TestCSVTextIsNotAFormula(t *testing.T) {
 		}),
 		"statement": cells(func(b *bytes.Buffer) error {
 			return WriteStatementCSV(b, Statement{Settlement: Settlement{ID: "stl_1", ShopID: "shp_1", PeriodEnd: at},
+				Shop: Shop{ID: "shp_1", Name: evil}, Lines: []Redemption{{ID: "vrd_1", VoucherID: "vch_1", At: at, AmountCents: 500}}})
+		}),
+		"statement for a spreadsheet": cells(func(b *bytes.Buffer) error {
+			return WriteStatementSpreadsheet(b, Statement{Settlement: Settlement{ID: "stl_1", ShopID: "shp_1", PeriodEnd: at},
 				Shop: Shop{ID: "shp_1", Name: evil}, Lines: []Redemption{{ID: "vrd_1", VoucherID: "vch_1", At: at, AmountCents: 500}}})
 		}),
 		"open": cells(func(b *bytes.Buffer) error {

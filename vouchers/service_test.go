@@ -2,6 +2,7 @@ package vouchers_test
 
 import (
 	"bytes"
+	stdcsv "encoding/csv"
 	"fmt"
 	"strings"
 	"testing"
@@ -9,6 +10,7 @@ import (
 
 	"cityhub/apperr"
 	"cityhub/internal/testutil"
+	"cityhub/money"
 	"cityhub/store"
 	"cityhub/store/storetest"
 	"cityhub/vouchers"
@@ -171,6 +173,23 @@ func TestVoucherLifecycle(t *testing.T) {
 		if local := full.Lines[0].At.In(rome).Format("2006-01-02T15:04:05-07:00"); !strings.HasSuffix(local, "+01:00") ||
 			!strings.Contains(csv.String(), ","+local+",10.00") {
 			t.Fatalf("statement csv = %q, want the line's time %s", csv.String(), local)
+		}
+		// Every row is a redemption: the amount column (the eighth) sums
+		// to the statement's total, as a spreadsheet's SUM of it would.
+		rows, err := stdcsv.NewReader(&csv).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sum money.Cents
+		for _, row := range rows[1:] {
+			c, err := money.Parse(row[7])
+			if err != nil {
+				t.Fatalf("amount %q: %v", row[7], err)
+			}
+			sum += c
+		}
+		if sum != money.Cents(full.TotalCents) || len(rows)-1 != full.Count {
+			t.Fatalf("the CSV's %d rows sum to %s; the statement is %d for %d cents:\n%v", len(rows)-1, sum.Decimal(), full.Count, full.TotalCents, rows)
 		}
 		// A reference is counted in characters, as the form counts them.
 		_, _, err = f.svc.MarkPaid(ctx, admin, "pay-0", st.ID, strings.Repeat("è", 201))

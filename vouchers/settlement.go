@@ -254,20 +254,48 @@ func (s *Service) Statement(ctx context.Context, c identity.Caller, id string) (
 	return st, err
 }
 
-// WriteStatementCSV writes a statement as CSV, one line per voucher
-// redemption, times in the city's zone (UTC for a statement not read
-// through a Service), amounts in euros with a dot.
+// WriteStatementCSV writes a statement as CSV for programs (RFC 4180:
+// comma, amounts in euros with a dot), one line per voucher redemption and
+// nothing else, so the amount column sums to the statement's total; the
+// count and the total are the statement's JSON. Times are in the city's
+// zone with its offset (UTC for a statement not read through a Service).
 func WriteStatementCSV(w io.Writer, st Statement) error {
+	return writeStatementCSV(w, st, false)
+}
+
+// WriteStatementSpreadsheet writes the statement's CSV for people who open
+// it in a spreadsheet set to the city's (Italian) conventions: a UTF-8 byte
+// order mark, so that Excel reads the accented names as UTF-8; semicolons
+// between cells and a decimal comma, as Excel reads a file in a locale whose
+// numbers have one; and local times without an offset (2026-12-07
+// 13:10:05), which a spreadsheet reads as times and not as text, the zone
+// named in the header instead. The lines are those of WriteStatementCSV.
+func WriteStatementSpreadsheet(w io.Writer, st Statement) error {
+	return writeStatementCSV(w, st, true)
+}
+
+func writeStatementCSV(w io.Writer, st Statement, sheet bool) error {
 	zone := st.zone
 	if zone == nil {
 		zone = time.UTC
 	}
 	cw := csv.NewWriter(w)
-	_ = cw.Write([]string{"batch_id", "shop_id", "shop_name", "iban", "redemption_id", "voucher_id", "time", "amount_eur"})
-	for _, l := range st.Lines {
-		_ = cw.Write([]string{st.ID, st.ShopID, csvcell.Text(st.Shop.Name), csvcell.Text(st.Shop.IBAN), l.ID, l.VoucherID, l.At.In(zone).Format(time.RFC3339), euros(l.AmountCents)})
+	at, amount := func(t time.Time) string { return t.In(zone).Format(time.RFC3339) }, euros
+	timeCol, periodCol := "time", "period_end"
+	if sheet {
+		if _, err := io.WriteString(w, "\ufeff"); err != nil {
+			return err
+		}
+		cw.Comma = ';'
+		at = func(t time.Time) string { return t.In(zone).Format(time.DateTime) }
+		amount = func(cents int64) string { return money.Cents(cents).Input(money.Italian) }
+		timeCol, periodCol = "time ("+zone.String()+")", "period_end ("+zone.String()+")"
 	}
-	_ = cw.Write([]string{st.ID, st.ShopID, csvcell.Text(st.Shop.Name), csvcell.Text(st.Shop.IBAN), "TOTAL", strconv.Itoa(st.Count), st.PeriodEnd.In(zone).Format(time.RFC3339), euros(st.TotalCents)})
+	_ = cw.Write([]string{"batch_id", "shop_id", "shop_name", "iban", "redemption_id", "voucher_id", timeCol, "amount_eur", periodCol})
+	name, iban, end := csvcell.Text(st.Shop.Name), csvcell.Text(st.Shop.IBAN), at(st.PeriodEnd)
+	for _, l := range st.Lines {
+		_ = cw.Write([]string{st.ID, st.ShopID, name, iban, l.ID, l.VoucherID, at(l.At), amount(l.AmountCents), end})
+	}
 	cw.Flush()
 	return cw.Error()
 }

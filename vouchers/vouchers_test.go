@@ -192,7 +192,7 @@ func TestServiceZone(t *testing.T) {
 		t.Errorf("day bounds %v–%v, want the Tokyo day from %v", start, end, from)
 	}
 	var csv strings.Builder
-	st := Statement{Settlement: Settlement{PeriodEnd: from}, zone: s.zone}
+	st := Statement{Settlement: Settlement{PeriodEnd: from}, Lines: []Redemption{{At: from}}, zone: s.zone}
 	if err := WriteStatementCSV(&csv, st); err != nil || !strings.Contains(csv.String(), "2026-12-01T00:00:00+09:00") {
 		t.Errorf("statement times not in the city's zone (%v):\n%s", err, csv.String())
 	}

@@ -217,6 +217,29 @@ func TestVoucherAdminPage(t *testing.T) {
 	if !strings.Contains(body, "pagato (SEPA 42)") {
 		t.Fatalf("statement not paid on the page:\n%s", body)
 	}
+	// The page's statement downloads: one a spreadsheet opens as a table
+	// in an Italian Excel (byte order mark, semicolons, a decimal comma,
+	// a local time), one for programs (comma, dot); neither has a totals
+	// row that a SUM of the amounts would count twice.
+	sheetPath := "/api/v1/admin/settlements/" + sts[0].ID + "?format=csv&dialect=excel"
+	if !strings.Contains(body, `href="`+strings.ReplaceAll(sheetPath, "&", "&amp;")+`">foglio di calcolo</a>`) {
+		t.Fatalf("no spreadsheet download of the statement on the page:\n%s", body)
+	}
+	line := sts[0].ID + ";" + shop.ID + ";Forno Traiano;IT60X0542811101000000123456;"
+	if res, sheet := pc.Get(sheetPath); res.StatusCode != http.StatusOK || !strings.HasPrefix(sheet, "\ufeffbatch_id;shop_id;") ||
+		!strings.Contains(sheet, ";time (Europe/Rome);amount_eur;") || strings.Count(sheet, "\n") != 2 || !strings.Contains(sheet, line) ||
+		!regexp.MustCompile(`;\d{4}-\d\d-\d\d \d\d:\d\d:\d\d;10,00;`).MatchString(sheet) {
+		t.Fatalf("the statement for a spreadsheet: %d\n%s", res.StatusCode, sheet)
+	}
+	if res, data := pc.Get("/api/v1/admin/settlements/" + sts[0].ID + "?format=csv"); res.StatusCode != http.StatusOK ||
+		!strings.HasPrefix(data, "batch_id,shop_id,") || strings.Count(data, "\n") != 2 || strings.Contains(data, "TOTAL") || !strings.Contains(data, ",10.00,") {
+		t.Fatalf("the statement's data CSV: %d\n%s", res.StatusCode, data)
+	}
+	for _, q := range []string{"?format=csv&dialect=xlsx", "?dialect=excel", "?format=csv&dialect=excel&dialect=excel"} {
+		if res, body := pc.Get("/api/v1/admin/settlements/" + sts[0].ID + q); res.StatusCode != http.StatusBadRequest || !strings.Contains(body, "dialect") {
+			t.Fatalf("%s: %d\n%s", q, res.StatusCode, body)
+		}
+	}
 	// The same form again is the same payment; another reference is told
 	// the statement was paid already.
 	if res, _ := post("/admin/vouchers/settlements/"+sts[0].ID+"/paid", url.Values{"payment_ref": {"SEPA 42"}}); res.StatusCode != http.StatusSeeOther {

@@ -103,6 +103,16 @@ func TestVoucherStaffStatementsPaged(t *testing.T) {
 	if back, _, _ := read(newer2); !slices.Equal(back, first) {
 		t.Fatalf("back to the first page: %v, want %v", back, first)
 	}
+	// Each statement links its download for a spreadsheet (the CSV an
+	// Italian Excel opens as a table) beside the CSV for programs.
+	sheet := "/api/v1/merchant/statements/" + first[0] + "?format=csv&dialect=excel"
+	if _, body := pc.Get("/staff/vouchers"); !strings.Contains(body, `href="`+html.EscapeString(sheet)+`">foglio di calcolo</a> · <a href="`+html.EscapeString(sheet[:strings.Index(sheet, "&")])+`">CSV</a>`) {
+		t.Fatalf("no spreadsheet download of %s on the page:\n%s", first[0], body)
+	}
+	if res, got := pc.Get(sheet); res.StatusCode != http.StatusOK ||
+		got != "\ufeffbatch_id;shop_id;shop_name;iban;redemption_id;voucher_id;time (Europe/Rome);amount_eur;period_end (Europe/Rome)\n" {
+		t.Fatalf("the spreadsheet's statement: %d\n%q", res.StatusCode, got)
+	}
 	if res, body := pc.Get("/staff/vouchers?statements_after=stl_nobody"); res.StatusCode != http.StatusBadRequest ||
 		!strings.Contains(body, `href="/staff/vouchers#statements-heading" data-testid="first-page"`) {
 		t.Fatalf("an unknown cursor: %d, want the link to the first page\n%s", res.StatusCode, body)

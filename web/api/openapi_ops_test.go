@@ -93,7 +93,8 @@ var (
 	cursorQuery  = onceQuery("cursor", "next_cursor of the previous page; a cursor the list did not give is 400 (bad_cursor).", str())
 	voucherLimit = limitOf(vouchers.DefaultPage, vouchers.MaxPage, "")
 	formatQuery  = onceQuery("format", "csv for the CSV export (also with an Accept that weighs text/csv above application/json, each by its most specific range: text/csv, text/* or */*); another value is 400 (reason bad_format).", newObj("type", "string", "enum", []string{"csv"}))
-	csvStatement = apiResponse{status: 200, desc: "The statement as CSV (with ?format=csv or Accept: text/csv).", media: "text/csv"}
+	dialectQuery = onceQuery("dialect", "excel, with a CSV answer, for the statement as a spreadsheet opens it: a UTF-8 byte order mark, semicolons, a decimal comma and local times without an offset (2026-12-07 13:10:05), the zone named in the header. Without it the CSV is for programs (RFC 4180: commas, a dot). Another value, or one with a JSON answer, is 400 (reason bad_dialect).", newObj("type", "string", "enum", []string{"excel"}))
+	csvStatement = apiResponse{status: 200, desc: "The statement as CSV (with ?format=csv or Accept: text/csv): a header, then one row per redemption and nothing else, so the amount_eur column sums to total_cents; the count and total are the JSON's.", media: "text/csv"}
 )
 
 // openDataKept describes every open data route: each hub computes the
@@ -348,8 +349,8 @@ func openAPIOperations() []apiOperation {
 			ok: []apiResponse{{status: 201, desc: "The settlement (its id is the batch id).", schema: "Settlement", headers: []string{"Idempotent-Replayed"}}}, errs: []int{400, 401, 403, 404, 409}},
 		{method: "GET", path: "/api/v1/admin/settlements/{id}", id: "adminGetSettlement", tag: "vouchers-admin", summary: "A statement with its lines", auth: "roles", roles: admin,
 			desc:  "404 (settlement_not_found) for an unknown statement.",
-			query: []apiParam{formatQuery},
-			ok:    []apiResponse{{status: 200, desc: "The statement.", schema: "Statement"}, csvStatement}, errs: []int{401, 403, 404}},
+			query: []apiParam{formatQuery, dialectQuery},
+			ok:    []apiResponse{{status: 200, desc: "The statement.", schema: "Statement"}, csvStatement}, errs: []int{400, 401, 403, 404}},
 		{method: "POST", path: "/api/v1/admin/settlements/{id}/paid", id: "adminMarkSettlementPaid", tag: "vouchers-admin", summary: "Record a statement's payment", auth: "roles", roles: admin,
 			desc:    "Moves the total from the shop's payable to paid, once per batch. Needs an Idempotency-Key. 400 (payment_ref) for a payment reference that is not one line of 1 to 200 characters; 404 (settlement_not_found) for an unknown statement; 409 (already_paid) for a batch paid already.",
 			headers: []string{"IdempotencyKey"}, body: "MarkPaidRequest",
@@ -409,7 +410,7 @@ func openAPIOperations() []apiOperation {
 			ok:    []apiResponse{{status: 200, desc: "A page of statements.", schema: "SettlementPage"}}, errs: []int{400, 401, 403}},
 		{method: "GET", path: "/api/v1/merchant/statements/{id}", id: "shopStatement", tag: "vouchers-merchant", summary: "One of this shop's statements", auth: "roles", roles: merchant,
 			desc:  "404 (settlement_not_found) for a statement that is not this shop's, as for one that does not exist.",
-			query: []apiParam{shopQuery, formatQuery},
+			query: []apiParam{shopQuery, formatQuery, dialectQuery},
 			ok:    []apiResponse{{status: 200, desc: "The statement.", schema: "Statement"}, csvStatement}, errs: []int{400, 401, 403, 404}},
 
 		// Vouchers: open data.

@@ -407,7 +407,8 @@ func (h *voucherHandler) handleAPISettlements(w http.ResponseWriter, r *http.Req
 }
 
 // handleAPISettlement returns a statement with its lines; ?format=csv (or
-// an Accept of text/csv) gives the CSV export.
+// an Accept of text/csv) gives the CSV export, with &dialect=excel the
+// spreadsheet's.
 func (h *voucherHandler) handleAPISettlement(w http.ResponseWriter, r *http.Request) {
 	c, ok := h.adminVouchers(w, r)
 	if !ok {
@@ -420,6 +421,10 @@ func (h *voucherHandler) handleAPISettlement(w http.ResponseWriter, r *http.Requ
 // asked. The format is judged first, so a wrong one reads nothing.
 func (h *voucherHandler) writeStatement(w http.ResponseWriter, r *http.Request, read func() (vouchers.Statement, error)) {
 	csv, err := httpx.WantsCSV(r)
+	var sheet bool
+	if err == nil {
+		sheet, err = httpx.WantsSpreadsheet(r, csv)
+	}
 	var st vouchers.Statement
 	if err == nil {
 		st, err = read()
@@ -428,7 +433,12 @@ func (h *voucherHandler) writeStatement(w http.ResponseWriter, r *http.Request, 
 		httpx.WriteError(h.log, w, r, err)
 		return
 	}
-	if csv {
+	switch {
+	case sheet:
+		httpx.WriteCSVHeaders(w, "statement-"+st.ID+"-excel.csv")
+		_ = vouchers.WriteStatementSpreadsheet(w, st)
+		return
+	case csv:
 		httpx.WriteCSVHeaders(w, "statement-"+st.ID+".csv")
 		_ = vouchers.WriteStatementCSV(w, st)
 		return

@@ -149,7 +149,8 @@ func (h *voucherHandler) handleAPIShopStatements(w http.ResponseWriter, r *http.
 }
 
 // handleAPIShopStatement returns one of this shop's statements (CSV with
-// ?format=csv). 404 for another shop's.
+// ?format=csv, for a spreadsheet with &dialect=excel). 404 for another
+// shop's.
 func (h *voucherHandler) handleAPIShopStatement(w http.ResponseWriter, r *http.Request) {
 	c, shop, ok := h.merchantShop(w, r)
 	if !ok {

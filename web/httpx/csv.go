@@ -28,6 +28,26 @@ func WantsCSV(r *http.Request) (bool, error) {
 	return false, apperr.R(apperr.Invalid, "bad_format", "format must be csv, or left out for JSON.")
 }
 
+// WantsSpreadsheet reports whether a CSV answer is asked for a
+// spreadsheet (?dialect=excel: a byte order mark, semicolons, decimal
+// commas, local times) rather than for programs (no dialect: RFC 4180,
+// comma, dot decimals). Another dialect, or one asked of a JSON answer,
+// where it would change nothing, is Invalid (bad_dialect); dialect given
+// twice is Invalid (duplicate_field).
+func WantsSpreadsheet(r *http.Request, csv bool) (bool, error) {
+	q := r.URL.Query()
+	if err := Once(q, "dialect"); err != nil {
+		return false, err
+	}
+	switch d := q.Get("dialect"); {
+	case d == "":
+		return false, nil
+	case d == "excel" && csv:
+		return true, nil
+	}
+	return false, apperr.R(apperr.Invalid, "bad_dialect", "dialect must be excel, with format=csv, or left out.")
+}
+
 // acceptsCSV reads Accept (RFC 9110, 12.5.1) for the two formats a list
 // has: CSV when text/csv weighs more than application/json, each taking
 // the weight of the most specific range that matches it (text/csv, then
