@@ -48,6 +48,59 @@ func checkPeriodEnd(end time.Time) error {
 // Invalid (missing_field) without a shop; Conflict (nothing_to_settle);
 // NotFound for an unknown shop.
 func (s *Service) CloseSettlement(ctx context.Context, c identity.Caller, key, shopID string, end *time.Time) (Settlement, bool, error) {
+	return s.CloseSettlementAsShown(ctx, c, key, shopID, end, SettlementShown{})
+}
+
+// SettlementShown is what an administrator was shown before confirming a
+// close (DueSettlement's figures): the close settles exactly that or
+// nothing. A zero field is not checked.
+type SettlementShown struct {
+	// IBAN is the payee shown; the shop's IBAN may have been changed
+	// since, and a statement must not pay an account nobody confirmed.
+	IBAN string
+	// Count and TotalCents are the redemptions shown for the period
+	// (nil: not checked). The period's end alone does not fix them: a
+	// close of the same shop meanwhile (another administrator's, the
+	// API's) may have settled some or all of them.
+	Count      *int
+	TotalCents *int64
+}
+
+// request is what of s the idempotency key's request records: only what
+// was given, so a close without expectations is the request it always was.
+func (w SettlementShown) request(req map[string]string) {
+	if w.IBAN != "" {
+		req["iban"] = w.IBAN
+	}
+	if w.Count != nil {
+		req["count"] = strconv.Itoa(*w.Count)
+	}
+	if w.TotalCents != nil {
+		req["total_cents"] = strconv.FormatInt(*w.TotalCents, 10)
+	}
+}
+
+// differs says how st, about to be closed, differs from what was shown;
+// "" when it does not.
+func (w SettlementShown) differs(st Settlement) string {
+	var diffs []string
+	if w.IBAN != "" && w.IBAN != st.IBAN {
+		diffs = append(diffs, fmt.Sprintf("the IBAN is now %s", st.IBAN))
+	}
+	if (w.Count != nil && *w.Count != st.Count) || (w.TotalCents != nil && *w.TotalCents != st.TotalCents) {
+		diffs = append(diffs, fmt.Sprintf("the period now holds %d redemptions for %s", st.Count, money.Cents(st.TotalCents).Decimal()))
+	}
+	return strings.Join(diffs, "; ")
+}
+
+// CloseSettlementAsShown is CloseSettlement of a close confirmed on what
+// shown says: when the shop's IBAN, or the redemptions the period holds,
+// are no longer what was shown, it is Conflict (settlement_changed) and
+// nothing is settled, for the administrator to look at the new figures.
+// The comparison is made in the close's transaction, with the IBAN the
+// statement is written with: a statement never names an IBAN other than
+// the one confirmed. Invalid (iban) for an expected IBAN that is not one.
+func (s *Service) CloseSettlementAsShown(ctx context.Context, c identity.Caller, key, shopID string, end *time.Time, shown SettlementShown) (Settlement, bool, error) {
 	if err := requireAdmin(c); err != nil {
 		return Settlement{}, false, err
 	}
@@ -72,6 +125,15 @@ func (s *Service) CloseSettlement(ctx context.Context, c identity.Caller, key, s
 		}
 		requested, periodEnd = end.UTC().Format(time.RFC3339Nano), *end
 	}
+	if shown.IBAN != "" {
+		// As the shop's IBAN is kept: spacing and case do not make
+		// another account.
+		iban, err := NormalizeIBAN(shown.IBAN)
+		if err != nil {
+			return Settlement{}, false, err
+		}
+		shown.IBAN = iban
+	}
 	upTo := periodEnd
 	if cut := now.Add(-ReversalWindow); upTo.After(cut) {
 		upTo = cut
@@ -80,6 +142,7 @@ func (s *Service) CloseSettlement(ctx context.Context, c identity.Caller, key, s
 	var replayed bool
 	err := s.store.InTx(ctx, func(tx Tx) error {
 		req := map[string]string{"shop_id": shopID, "period_end": requested}
+		shown.request(req)
 		var err error
 		out, replayed, err = idem.Do(ctx, tx, "voucher.settle.close", key, req, func() (Settlement, error) {
 			shop, err := tx.Shop(ctx, shopID)
@@ -91,6 +154,12 @@ func (s *Service) CloseSettlement(ctx context.Context, c identity.Caller, key, s
 			st.Count, st.TotalCents, err = tx.AssignSettlement(ctx, shopID, st.ID, upTo)
 			if err != nil {
 				return Settlement{}, fmt.Errorf("assign redemptions: %w", err)
+			}
+			// Before nothing_to_settle: a period emptied by another
+			// close since the page is a change of what was shown.
+			if d := shown.differs(st); d != "" {
+				// The transaction rolls back the redemptions' assignment.
+				return Settlement{}, apperr.R(apperr.Conflict, "settlement_changed", "The settlement changed since it was shown (%s): nothing was settled; look at it again.", d)
 			}
 			if st.Count == 0 {
 				return Settlement{}, apperr.R(apperr.Conflict, "nothing_to_settle", "This shop has no redemptions to settle in the period.")

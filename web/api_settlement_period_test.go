@@ -1,9 +1,13 @@
 package web
 
 import (
+	"context"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"cityhub/identity"
 	"cityhub/vouchers"
@@ -47,4 +51,55 @@ func TestSettlementWithoutShopIsMissingField(t *testing.T) {
 	}
 	citizen := env.login(t, identity.RoleCitizen)
 	wantProblem(t, vreq(t, env, "POST", "/api/v1/admin/settlements", citizen, `{}`, "Idempotency-Key: no-shop-citizen"), http.StatusForbidden)
+}
+
+// A close given what the client showed (iban, count, total_cents) settles
+// that or nothing: after a change of the shop's IBAN it is 409
+// settlement_changed and no statement is made; given the IBAN of now (as
+// typed, spaced), it closes, and the statement names that IBAN.
+func TestSettlementCloseGivenWhatWasShown(t *testing.T) {
+	t.Parallel()
+	var offset atomic.Int64
+	_, env := newTestServer(t, "sqlite", func(env *testEnv, d *Deps) {
+		d.Vouchers = vouchers.NewService(env.DB.Vouchers(), env.Keys, nil)
+		d.Vouchers.SetClock(func() time.Time { return time.Now().Add(time.Duration(offset.Load())) })
+	})
+	ctx := context.Background()
+	svc := env.Deps.Vouchers
+	admin := env.login(t, identity.RoleAdmin)
+	res := vreq(t, env, "POST", "/api/v1/admin/shops", admin, `{"name":"Forno Traiano","address":"Via Traiano 3","district":"centro","category":"food","iban":"IT66 X054 2803 2000 0000 0001 000"}`)
+	wantStatus(t, res, http.StatusCreated)
+	var shop vouchers.Shop
+	decodeInto(t, res, &shop)
+	camp := voucherCampaign(t, svc, "Natale", true)
+	v, err := svc.Claim(ctx, identity.Caller{AccountID: "acc_anna", Grants: []identity.Grant{{Role: identity.RoleCitizen}}}, camp.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := svc.Redeem(ctx, identity.Caller{AccountID: "acc_staff", Grants: []identity.Grant{{Role: identity.RoleMerchant, Scope: shop.ID}}},
+		shop.ID, "k1", vouchers.RedeemRequest{Code: v.TypedCode, PurchaseCents: 2000}); err != nil {
+		t.Fatal(err)
+	}
+	offset.Store(int64(31 * time.Minute))
+	wantStatus(t, vreq(t, env, "PUT", "/api/v1/admin/shops/"+shop.ID, admin, `{"name":"Forno Traiano","address":"Via Traiano 3","district":"centro","category":"food","iban":"IT07X0542811101000000654321"}`), http.StatusOK)
+
+	close := func(key, shown string) *httptest.ResponseRecorder {
+		return vreq(t, env, "POST", "/api/v1/admin/settlements", admin, `{"shop_id":"`+shop.ID+`",`+shown+`}`, "Idempotency-Key: "+key)
+	}
+	if p := wantProblem(t, close("old-iban", `"iban":"IT66X0542803200000000001000","count":1,"total_cents":1000`), http.StatusConflict); p.Reason != "settlement_changed" {
+		t.Fatalf("closed under the IBAN of before: %+v, want settlement_changed", p)
+	}
+	if p := wantProblem(t, close("more", `"iban":"IT07X0542811101000000654321","count":2`), http.StatusConflict); p.Reason != "settlement_changed" {
+		t.Fatalf("closed with another count: %+v, want settlement_changed", p)
+	}
+	if page, err := svc.StatementPage(ctx, voucherAdmin, shop.ID, vouchers.PageQuery{Limit: 1}); err != nil || page.Total != 0 {
+		t.Fatalf("statements after the refusals: %+v, %v", page, err)
+	}
+	res = close("now", `"iban":"IT07 X054 2811 1010 0000 0654 321","count":1,"total_cents":1000`)
+	wantStatus(t, res, http.StatusCreated)
+	var st vouchers.Settlement
+	decodeInto(t, res, &st)
+	if read, err := svc.Statement(ctx, voucherAdmin, st.ID); err != nil || read.Shop.IBAN != "IT07X0542811101000000654321" || st.Count != 1 {
+		t.Fatalf("statement %+v names %q, %v", st, read.Shop.IBAN, err)
+	}
 }

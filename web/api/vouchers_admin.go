@@ -295,6 +295,12 @@ func (h *voucherHandler) handleAPICampaignUptake(w http.ResponseWriter, r *http.
 type closeSettlementRequest struct {
 	ShopID    string `json:"shop_id"`
 	PeriodEnd string `json:"period_end"` // RFC 3339; empty means now
+	// What the client showed before the close was confirmed (the shop's
+	// IBAN, the count and total of the period's redemptions): the close
+	// settles that or nothing (settlement_changed). Absent: not checked.
+	IBAN       string `json:"iban,omitempty"`
+	Count      *int   `json:"count,omitempty"`
+	TotalCents *int64 `json:"total_cents,omitempty"`
 }
 
 // handleAPICloseSettlement closes a shop's settlement period. Needs an
@@ -318,7 +324,8 @@ func (h *voucherHandler) handleAPICloseSettlement(w http.ResponseWriter, r *http
 		}
 		end = &t
 	}
-	st, replayed, err := h.vouchers.CloseSettlement(r.Context(), c, r.Header.Get("Idempotency-Key"), req.ShopID, end)
+	shown := vouchers.SettlementShown{IBAN: req.IBAN, Count: req.Count, TotalCents: req.TotalCents}
+	st, replayed, err := h.vouchers.CloseSettlementAsShown(r.Context(), c, r.Header.Get("Idempotency-Key"), req.ShopID, end, shown)
 	if err != nil {
 		httpx.WriteError(h.log, w, r, err)
 		return

@@ -136,6 +136,9 @@ type confirmPage struct {
 	// BackLabel names the way Back when there is nothing to confirm (no
 	// Action): the page then only informs.
 	BackLabel string
+	// Notice says why the page is shown again (what changed since it was
+	// last shown), above the facts to confirm anew.
+	Notice string
 }
 
 type confirmFact struct{ Term, Value string }
@@ -144,7 +147,13 @@ type confirmFact struct{ Term, Value string }
 func confirmed(r *http.Request) bool { return r.PostFormValue("confirm") == "yes" }
 
 func (s *site) renderConfirm(w http.ResponseWriter, r *http.Request, nav string, p confirmPage) {
-	s.render(w, r, http.StatusOK, "staff_confirm", nav, p)
+	s.renderConfirmStatus(w, r, http.StatusOK, nav, p)
+}
+
+// renderConfirmStatus is renderConfirm answering status: a confirmation
+// shown again because what it confirms changed is the refusal's answer.
+func (s *site) renderConfirmStatus(w http.ResponseWriter, r *http.Request, status int, nav string, p confirmPage) {
+	s.render(w, r, status, "staff_confirm", nav, p)
 }
 
 var italianDateTime = regexp.MustCompile(`^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})[ T,]+(\d{1,2})[:.](\d{2})$`)

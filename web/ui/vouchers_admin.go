@@ -365,6 +365,12 @@ func (s *voucherPages) handleVoucherAdminCreateShop(w http.ResponseWriter, r *ht
 // long the administrator takes to press, and a key, so a double press
 // closes one period.
 func (s *voucherPages) handleVoucherAdminSettleConfirm(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	s.settleConfirm(w, r, c, http.StatusOK, "")
+}
+
+// settleConfirm shows the settle confirmation with the figures of now,
+// answering status, with notice above them when it is shown again.
+func (s *voucherPages) settleConfirm(w http.ResponseWriter, r *http.Request, c identity.Caller, status int, notice string) {
 	due, err := s.vouchers.DueSettlement(r.Context(), c, r.PathValue("id"))
 	if err != nil {
 		s.pageError(w, r, err)
@@ -379,11 +385,12 @@ func (s *voucherPages) handleVoucherAdminSettleConfirm(w http.ResponseWriter, r 
 		if due.RecentCount > 0 {
 			facts = append(facts, confirmFact{l.T("vadmin.settle.recent"), strconv.Itoa(due.RecentCount) + " · " + l.Money(due.RecentCents)})
 		}
-		s.renderConfirm(w, r, "admin", confirmPage{
+		s.renderConfirmStatus(w, r, status, "admin", confirmPage{
 			Heading: l.T("vadmin.settle.nothing.heading", due.Shop.Name),
 			Lead:    l.T("vadmin.settle.nothing.lead", int(vouchers.ReversalWindow/time.Minute)),
 			Facts:   facts,
 			Back:    back, BackLabel: l.T("vadmin.settle.nothing.back"),
+			Notice: notice,
 		})
 		return
 	}
@@ -397,14 +404,42 @@ func (s *voucherPages) handleVoucherAdminSettleConfirm(w http.ResponseWriter, r 
 	if due.RecentCount > 0 {
 		facts = append(facts, confirmFact{l.T("vadmin.settle.recent"), strconv.Itoa(due.RecentCount) + " · " + l.Money(due.RecentCents)})
 	}
-	s.renderConfirm(w, r, "admin", confirmPage{
+	// What the page shows goes back with the confirmation: the close
+	// settles it or, when the IBAN or the period's redemptions changed
+	// meanwhile, nothing (settlement_changed).
+	s.renderConfirmStatus(w, r, status, "admin", confirmPage{
 		Heading: l.T("vadmin.settle.heading", due.Shop.Name),
 		Lead:    l.TN("vadmin.settle.lead", due.Count, l.Money(due.TotalCents)),
 		Facts:   facts,
 		Action:  "/admin/vouchers/shops/" + url.PathEscape(due.Shop.ID) + "/settle" + placeFrom(r.URL.Query()).query(),
-		Hidden:  map[string]string{"key": ids.Token(12), "period_end": due.PeriodEnd.Format(time.RFC3339Nano)},
-		Button:  l.T("vadmin.settle.button"), Back: back,
+		Hidden: map[string]string{"key": ids.Token(12), "period_end": due.PeriodEnd.Format(time.RFC3339Nano),
+			"iban": due.Shop.IBAN, "count": strconv.Itoa(due.Count), "total_cents": strconv.FormatInt(due.TotalCents, 10)},
+		Button: l.T("vadmin.settle.button"), Back: back,
+		Notice: notice,
 	})
+}
+
+// settleShown reads what the confirmation page showed from its form. A
+// field the form did not send (a page older than the field) is not
+// checked.
+func settleShown(r *http.Request) (vouchers.SettlementShown, error) {
+	shown := vouchers.SettlementShown{IBAN: r.PostFormValue("iban")}
+	bad := apperr.R(apperr.Invalid, "malformed_form", "The settlement's figures do not read as numbers.")
+	if v := r.PostFormValue("count"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return shown, bad
+		}
+		shown.Count = &n
+	}
+	if v := r.PostFormValue("total_cents"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return shown, bad
+		}
+		shown.TotalCents = &n
+	}
+	return shown, nil
 }
 
 // handleVoucherAdminSettle closes a shop's settlement period from its
@@ -426,8 +461,20 @@ func (s *voucherPages) handleVoucherAdminSettle(w http.ResponseWriter, r *http.R
 		s.pageError(w, r, apperr.R(apperr.Invalid, "period_end", "The settlement period's end does not read as a time."))
 		return
 	}
-	// The form always sends the end it showed.
-	if _, _, err := s.vouchers.CloseSettlement(r.Context(), c, "page:"+key+":"+shopID, shopID, &periodEnd); err != nil {
+	shown, err := settleShown(r)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	// The form always sends the end it showed, and what it showed for it.
+	_, _, err = s.vouchers.CloseSettlementAsShown(r.Context(), c, "page:"+key+":"+shopID, shopID, &periodEnd, shown)
+	if apperr.ReasonOf(err) == "settlement_changed" {
+		// Nothing was settled: the figures of now, to confirm again (or
+		// not), under a key of their own.
+		s.settleConfirm(w, r, c, httpx.StatusFor(err), s.locale(r).T("error.reason.settlement_changed"))
+		return
+	}
+	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
