@@ -3,6 +3,7 @@ package vouchers
 import (
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
@@ -167,7 +168,9 @@ func (s *Service) CloseSettlementAsShown(ctx context.Context, c identity.Caller,
 			if err := tx.InsertSettlement(ctx, st); err != nil {
 				return Settlement{}, fmt.Errorf("insert settlement: %w", err)
 			}
-			err = s.audit(ctx, tx, c, "voucher.settle.close", "settlement", st.ID, shopID, map[string]any{"count": st.Count, "total_cents": st.TotalCents})
+			// The IBAN the statement is to be paid to: what an auditor
+			// traces the payment by, whatever the shop's is later.
+			err = s.audit(ctx, tx, c, "voucher.settle.close", "settlement", st.ID, shopID, map[string]any{"count": st.Count, "total_cents": st.TotalCents, "iban": st.IBAN})
 			return st, err
 		})
 		return err
@@ -471,7 +474,17 @@ func (a *AuditCSV) Write(es []audit.Entry) error {
 			slices.Sort(keys)
 			parts := make([]string, 0, len(keys))
 			for _, k := range keys {
-				parts = append(parts, fmt.Sprintf("%s=%v", k, e.Detail[k]))
+				v := e.Detail[k]
+				switch v.(type) {
+				case map[string]any, []any:
+					// A shop's changed fields, from and to: as JSON,
+					// which says where a name with spaces ends, where
+					// Go's map syntax does not.
+					if b, err := json.Marshal(v); err == nil {
+						v = string(b)
+					}
+				}
+				parts = append(parts, fmt.Sprintf("%s=%v", k, v))
 			}
 			detail = strings.Join(parts, ";")
 		}

@@ -154,12 +154,39 @@ func (s *Service) UpdateShop(ctx context.Context, c identity.Caller, shop Shop) 
 		if err := tx.UpdateShop(ctx, shop); err != nil {
 			return shopWriteError("update shop", shop, err)
 		}
-		return s.audit(ctx, tx, c, "shop.update", "shop", shop.ID, shop.ID, map[string]any{"active": shop.Active})
+		detail := map[string]any{"active": shop.Active}
+		if changed := shopChanges(old, shop); len(changed) > 0 {
+			detail["changed"] = changed
+		}
+		return s.audit(ctx, tx, c, "shop.update", "shop", shop.ID, shop.ID, detail)
 	})
 	if err == nil {
 		s.forgetFinalUptakes()
 	}
 	return shop, err
+}
+
+// shopChanges names each field an update changed, with what it was and
+// what it became: an auditor tracing a payment follows the IBAN from one
+// account to the next, in full.
+func shopChanges(old, shop Shop) map[string]any {
+	changed := map[string]any{}
+	for _, f := range []struct {
+		name     string
+		from, to any
+	}{
+		{"name", old.Name, shop.Name},
+		{"address", old.Address, shop.Address},
+		{"district", old.District, shop.District},
+		{"category", old.Category, shop.Category},
+		{"iban", old.IBAN, shop.IBAN},
+		{"active", old.Active, shop.Active},
+	} {
+		if f.from != f.to {
+			changed[f.name] = map[string]any{"from": f.from, "to": f.to}
+		}
+	}
+	return changed
 }
 
 func shopNotFound(err error) error {
