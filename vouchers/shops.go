@@ -17,9 +17,18 @@ import (
 
 // ---- Shops ----------------------------------------------------------------
 
-// CreateShop registers a shop and opens its ledger accounts. Invalid for bad
-// fields; Forbidden unless the caller is a city administrator.
+// CreateShop registers an active shop: RegisterShop with active true.
 func (s *Service) CreateShop(ctx context.Context, c identity.Caller, shop Shop) (Shop, error) {
+	return s.RegisterShop(ctx, c, shop, true)
+}
+
+// RegisterShop registers a shop and opens its ledger accounts, active (it
+// takes vouchers, citizens see it among a campaign's shops) or not: a shop
+// registered before it opens is inactive until UpdateShop makes it active.
+// shop.Active is not read, so that a Shop written without it is no
+// inactive shop by mistake. Invalid for bad fields; Forbidden unless the
+// caller is a city administrator.
+func (s *Service) RegisterShop(ctx context.Context, c identity.Caller, shop Shop, active bool) (Shop, error) {
 	if err := requireAdmin(c); err != nil {
 		return Shop{}, err
 	}
@@ -27,7 +36,7 @@ func (s *Service) CreateShop(ctx context.Context, c identity.Caller, shop Shop) 
 		return Shop{}, err
 	}
 	shop.ID = ids.New("shp")
-	shop.Active = true
+	shop.Active = active
 	shop.Created = s.now()
 	err := s.store.InTx(ctx, func(tx Tx) error {
 		if err := refuseDuplicateShop(ctx, tx, shop); err != nil {
@@ -46,7 +55,7 @@ func (s *Service) CreateShop(ctx context.Context, c identity.Caller, shop Shop) 
 				return fmt.Errorf("open shop account: %w", err)
 			}
 		}
-		return s.audit(ctx, tx, c, "shop.create", "shop", shop.ID, shop.ID, nil)
+		return s.audit(ctx, tx, c, "shop.create", "shop", shop.ID, shop.ID, map[string]any{"active": shop.Active})
 	})
 	return shop, err
 }

@@ -116,7 +116,7 @@ var openAPIComponents = []component{
 	{name: "Shop", typ: typeOf[vouchers.Shop]()},
 	{name: "ShopPage", typ: typeOf[shopPageView](), desc: "A page of shops, by district, then name. total counts every shop of the list; next_cursor is the cursor of the next page, empty on the last."},
 	{name: "PublicShop", typ: typeOf[publicShopView](), desc: "A shop as citizens see it (no IBAN)."},
-	{name: "ShopRequest", typ: typeOf[shopRequest](), request: true, required: []string{"name", "address", "district", "category", "iban"}, desc: "active is only read by PUT (default true)."},
+	{name: "ShopRequest", typ: typeOf[shopRequest](), request: true, required: []string{"name", "address", "district", "category", "iban"}, desc: "active defaults to true. On POST, false registers a shop not yet open: inactive, it takes no voucher and citizens do not see it among a campaign's shops until a PUT makes it active. On PUT, absent makes the shop active, also one that was deactivated."},
 	{name: "Campaign", typ: typeOf[vouchers.Campaign]()},
 	{name: "CampaignPage", typ: typeOf[campaignPageView](), desc: "A page of campaigns, newest first. total counts every campaign of the list; next_cursor is the cursor of the next page, empty on the last."},
 	{name: "CampaignRequest", typ: typeOf[campaignRequest](), request: true, required: []string{"name", "budget_cents", "face_value_cents", "per_citizen_limit", "valid_from", "valid_until"}},

@@ -32,7 +32,8 @@ func (h *voucherHandler) adminVouchers(w http.ResponseWriter, r *http.Request) (
 	return c, true
 }
 
-// handleAPICreateShop registers a shop. 201 with the shop.
+// handleAPICreateShop registers a shop, active unless the body says
+// "active": false. 201 with the shop.
 func (h *voucherHandler) handleAPICreateShop(w http.ResponseWriter, r *http.Request) {
 	c, ok := h.adminVouchers(w, r)
 	if !ok {
@@ -43,7 +44,10 @@ func (h *voucherHandler) handleAPICreateShop(w http.ResponseWriter, r *http.Requ
 		httpx.WriteError(h.log, w, r, err)
 		return
 	}
-	shop, err := h.vouchers.CreateShop(r.Context(), c, vouchers.Shop{Name: req.Name, Address: req.Address, District: req.District, Category: req.Category, IBAN: req.IBAN})
+	// Absent, active: a shop registered is open unless said otherwise; a
+	// shop not yet open is registered with "active": false.
+	active := req.Active == nil || *req.Active
+	shop, err := h.vouchers.RegisterShop(r.Context(), c, vouchers.Shop{Name: req.Name, Address: req.Address, District: req.District, Category: req.Category, IBAN: req.IBAN}, active)
 	if err != nil {
 		httpx.WriteError(h.log, w, r, err)
 		return
