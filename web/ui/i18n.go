@@ -203,7 +203,8 @@ func (l *locale) ReasonWords(key string, args []any) (msg string, ok bool) {
 // writes it, each amount (money.Cents) a writtenAmount, which %s prints as
 // the language writes money ("100.000,00 €", "€100,000.00"), and each
 // size (photo.Size) a writtenSize, which %s prints in l's words ("8 MiB
-// (8.388.608 byte)"); any other verb, and any other value, print as they
+// (8.388.608 byte)"), and each time a day in words (Date, "28 marzo
+// 2027"); any other verb, and any other value, print as they
 // would have.
 func writtenArgs(l *locale, args []any) []any {
 	lang := l.Lang
@@ -216,6 +217,12 @@ func writtenArgs(l *locale, args []any) []any {
 		}
 		if c, ok := a.(money.Cents); ok {
 			out[i] = writtenAmount{c: c, lang: lang}
+			continue
+		}
+		if t, ok := a.(time.Time); ok {
+			// A day a refusal names (a local time the clocks skip): in
+			// words, as the pages write dates.
+			out[i] = l.Date(t)
 			continue
 		}
 		switch v := reflect.ValueOf(a); {

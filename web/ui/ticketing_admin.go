@@ -380,7 +380,12 @@ func (s *theatrePages) handleTheatreAdminCreatePerformance(w http.ResponseWriter
 			http.Redirect(w, r, "/admin/theatre?done=performance#performances", http.StatusSeeOther)
 			return
 		}
-		if !theatreRefusal(l, f, err, perfFieldOf) {
+		fieldOf := perfFieldOf
+		if field := ticketing.TimeFieldOf(err); field != "" {
+			// A local time at a clock change: any of the form's times.
+			fieldOf = map[string]string{apperr.ReasonOf(err): field}
+		}
+		if !theatreRefusal(l, f, err, fieldOf) {
 			s.pageError(w, r, err)
 			return
 		}
