@@ -344,9 +344,11 @@ func TestTheatreAdminPricesTakeTheDomainsBound(t *testing.T) {
 		{"it", "platea 0", "Il prezzo della categoria platea deve essere più di zero e al massimo 100.000,00\u00a0€."},
 		{"it", "platea 100.000,01", "Il prezzo della categoria platea deve essere più di zero e al massimo 100.000,00\u00a0€."},
 		{"it", "platea", "Ogni riga: il codice di una delle categorie della sala (elencate sotto) e il prezzo in euro, per esempio 25,00 (al massimo 100.000,00\u00a0€ a posto)."},
+		{"it", "platea 12,50\ngalleria 10\nplatea 13", "La riga 3 ridà un prezzo alla categoria platea, che l&#39;ha già alla riga 1: scrivi ogni categoria una volta sola."},
 		{"en", "platea 0", "The price of the category platea must be more than zero and at most €100,000.00."},
 		{"en", "platea 100000.01", "The price of the category platea must be more than zero and at most €100,000.00."},
 		{"en", "platea", "Each line: the code of a category of the venue (listed below) and its price in euros, for example 25.00 (at most €100,000.00 a seat)."},
+		{"en", "platea 12.50\nplatea 13", "Line 2 prices the category platea again, which line 1 priced already: write each category once."},
 	} {
 		if tc.lang == "en" {
 			english(pc)

@@ -289,6 +289,7 @@ func (s *theatrePages) handleTheatreAdminSeatMap(w http.ResponseWriter, r *http.
 // takes what the API takes and its words name the one bound.
 func parseTicketPrices(text string) (map[string]int64, error) {
 	out := map[string]int64{}
+	lineOf := map[string]int{}
 	for i, line := range strings.Split(strings.ReplaceAll(text, "\r", ""), "\n") {
 		line = strings.TrimSpace(line)
 		if line == "" {
@@ -303,12 +304,12 @@ func parseTicketPrices(text string) (map[string]int64, error) {
 		if err != nil {
 			return nil, fmt.Errorf("prices, line %d: %w", i+1, err)
 		}
-		if _, twice := out[cat]; twice {
+		if first, twice := lineOf[cat]; twice {
 			// The later line would win silently, and the seats sell at a
 			// price the administrator may not have meant.
-			return nil, apperr.R(apperr.Invalid, "price_line", "Line %d: the category %s has a price already.", i+1, cat)
+			return nil, apperr.R(apperr.Invalid, "price_category_twice", "Line %d prices the category %s again, which line %d priced already.", i+1, cat, first)
 		}
-		out[cat] = int64(cents)
+		out[cat], lineOf[cat] = int64(cents), i+1
 	}
 	return out, nil
 }
@@ -317,7 +318,7 @@ var perfFields = []string{"key", "venue_id", "title", "starts_at", "doors_open",
 
 var perfFieldOf = map[string]string{
 	"invalid_venue": "venue_id", "invalid_title": "title", "invalid_starts_at": "starts_at", "starts_in_past": "starts_at", "invalid_prices": "prices",
-	"invalid_price": "prices", "price_line": "prices", "invalid_sales_window": "sales_open", "invalid_sales_open": "sales_open",
+	"invalid_price": "prices", "price_line": "prices", "price_category_twice": "prices", "invalid_sales_window": "sales_open", "invalid_sales_open": "sales_open",
 	"invalid_doors_open": "doors_open", "invalid_ends_at": "ends_at", "invalid_duration": "duration_minutes",
 	"amount_format": "prices", "amount_fraction": "prices", "amount_negative": "prices", "amount_ambiguous": "prices", "amount_too_large": "prices",
 	"performance_venue": "venue_id", "invalid_self_cancel_hours": "self_cancel_hours",
@@ -395,10 +396,14 @@ func (s *theatrePages) handleTheatreAdminCreatePerformance(w http.ResponseWriter
 }
 
 // priceLineText is a wrong prices line in the reader's language: an amount
-// money.Parse refused gets the words for its reason, with the line number.
+// money.Parse refused gets the words for its reason, with the line number;
+// a category priced twice, words naming it and both its lines.
 func priceLineText(l *locale, err error) string {
 	if strings.HasPrefix(apperr.ReasonOf(err), "amount_") {
 		return l.T("staff.err.prices_amount", l.ErrorText(err))
+	}
+	if apperr.ReasonOf(err) == "price_category_twice" {
+		return refusalText(l, err, "theatre.reason.")
 	}
 	return l.T("staff.err.prices_line", l.Money(ticketing.MaxPriceCents))
 }

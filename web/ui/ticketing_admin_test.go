@@ -32,7 +32,7 @@ func TestParseTicketPrices(t *testing.T) {
 		// The page bounds no price: the domain does (ticketing.MaxPriceCents),
 		// as for the API.
 		{"stalls 1000,01\nbox 100.000,00\nfree 0", map[string]int64{"stalls": 100001, "box": ticketing.MaxPriceCents, "free": 0}, ""},
-		{"stalls 10\nstalls 12\ngallery 5", nil, "price_line"},
+		{"stalls 10\nstalls 12\ngallery 5", nil, "price_category_twice"},
 	} {
 		got, err := parseTicketPrices(c.in)
 		if c.want == nil {
