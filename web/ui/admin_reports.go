@@ -88,6 +88,9 @@ type salesRow struct {
 	Sold     int
 	Seats    int
 	Revenue  int64
+	// Cancelled marks a cancelled performance, whose seats are no longer
+	// for sale: none counts as not sold.
+	Cancelled bool
 }
 
 // handleReportsRecheck runs the ledger's self-check anew, then shows the
@@ -156,8 +159,13 @@ func (s *staffPages) handleReports(w http.ResponseWriter, r *http.Request, c ide
 		var groups []chartGroup
 		for _, ps := range sales {
 			p, st := ps.Performance, ps.Sales
-			page.SalesRows = append(page.SalesRows, salesRow{Title: p.Title, StartsAt: p.StartsAt, Sold: st.Sold, Seats: st.Seats, Revenue: st.RevenueCents})
-			groups = append(groups, chartGroup{Label: p.Title, Values: []int{st.Sold, max(st.Seats-st.Sold, 0)}})
+			cancelled := p.Status == ticketing.PerformanceCancelled
+			page.SalesRows = append(page.SalesRows, salesRow{Title: p.Title, StartsAt: p.StartsAt, Sold: st.Sold, Seats: st.Seats, Revenue: st.RevenueCents, Cancelled: cancelled})
+			g := chartGroup{Label: p.Title, Values: []int{st.Sold, max(st.Seats-st.Sold, 0)}}
+			if cancelled {
+				g = chartGroup{Label: l.T("staff.reports.sales.cancelled", p.Title), Values: []int{st.Sold, 0}}
+			}
+			groups = append(groups, g)
 		}
 		ch := buildBarChart("sales", l.T("staff.reports.sales.title", reportDays), salesDesc(l, len(sales)),
 			[]string{l.T("tadmin.sold"), l.T("staff.reports.sales.unsold")}, groups)
