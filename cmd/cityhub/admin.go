@@ -125,8 +125,18 @@ func clearLoginLimits(ctx context.Context, args []string, getenv func(string) st
 		fmt.Fprintf(stdout, "nothing to forget: no %s counted against it\n", what)
 		return nil
 	}
-	fmt.Fprintf(stdout, "emptied %d limit counters (%s): it may log in at once\n", n, what)
+	fmt.Fprintln(stdout, clearedCounters(n, what))
 	return nil
+}
+
+// clearedCounters is what clear-login-limits says it emptied: n counters
+// of what, "1 limit counter" for one.
+func clearedCounters(n int, what string) string {
+	counters := "counters"
+	if n == 1 {
+		counters = "counter"
+	}
+	return fmt.Sprintf("emptied %d limit %s (%s): it may log in at once", n, counters, what)
 }
 
 // hubDatabase refuses a configuration that names no hub database: no
