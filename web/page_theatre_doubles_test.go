@@ -22,8 +22,9 @@ func TestTheatreAdminSeesDoubleEntries(t *testing.T) {
 	env := f.env
 	staff, _ := env.account(t, identity.RoleDoor, f.venue.ID)
 	door := staff.Caller()
+	// Entries of one minute, seconds apart: the page tells which came first.
 	for i, dev := range []string{"3f2a9c1e-door-a", "77d0e5b4-door-b"} {
-		at := in.Add(time.Duration(i) * 2 * time.Minute)
+		at := in.Add(time.Duration(i)*40*time.Second + 7*time.Second)
 		if _, err := env.Deps.Ticketing.RecordOfflineEntries(t.Context(), door, ticketing.OfflineUpload{PerformanceID: tonight.ID, Device: dev,
 			Entries: []ticketing.OfflineEntry{{ID: "q-1", Code: token(at), At: at}}}); err != nil {
 			t.Fatal(err)
@@ -38,7 +39,7 @@ func TestTheatreAdminSeesDoubleEntries(t *testing.T) {
 		t.Fatalf("the theatre page: %d\n%s", res.StatusCode, body)
 	}
 	res, body := pc.Get("/admin/theatre/performances/" + tonight.ID + "/doubles")
-	if res.StatusCode != http.StatusOK || !strings.Contains(body, "<td>Platea, fila A, posto 2</td><td>già entrato alle 20:00</td>") ||
+	if res.StatusCode != http.StatusOK || !strings.Contains(body, "<td>Platea, fila A, posto 2</td><td>già entrato alle 20:00:07</td>") || !strings.Contains(body, ", 20:00:47</time>") ||
 		!strings.Contains(body, "<code>77d0e5b4</code>") || !strings.Contains(body, "Sei personaggi") || !strings.Contains(body, html.EscapeString(f.venue.Name)) {
 		t.Fatalf("the double entries' page: %d\n%s", res.StatusCode, body)
 	}

@@ -397,6 +397,15 @@ func (l *locale) UntilISO(t time.Time) string {
 // Clock is the time of day of t in the city's time zone: "22:08".
 func (l *locale) Clock(t time.Time) string { return t.In(l.zone).Format("15:04") }
 
+// ClockSeconds is Clock to the second, "22:08:41": where two moments of
+// one minute must be told apart (a double entry and the first one).
+func (l *locale) ClockSeconds(t time.Time) string { return t.In(l.zone).Format("15:04:05") }
+
+// DateTimeSeconds is DateTime to the second.
+func (l *locale) DateTimeSeconds(t time.Time) string {
+	return l.Date(t) + ", " + l.ClockSeconds(t)
+}
+
 // In is t in the city's time zone.
 func (l *locale) In(t time.Time) time.Time { return t.In(l.zone) }
 

@@ -167,7 +167,9 @@ func doubleRows(l *locale, des []ticketing.DoubleEntry) []doorDouble {
 		dd := doorDouble{At: e.EnteredAt, Seat: l.T("tickets.scan.doubles.seat_value", e.Section, e.Row, e.Number),
 			Why: l.T("tickets.scan.doubles.ticket_cancelled"), By: e.StaffName, Device: e.Device}
 		if e.Reason == "already_checked_in" {
-			dd.Why = l.T("tickets.scan.doubles.already_checked_in", l.Clock(e.FirstCheckedInAt))
+			// To the second, as the entry's own time: two entries of one
+			// minute, and which came first must show.
+			dd.Why = l.T("tickets.scan.doubles.already_checked_in", l.ClockSeconds(e.FirstCheckedInAt))
 		}
 		if dd.By == "" {
 			dd.By = e.StaffID
