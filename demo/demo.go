@@ -12,6 +12,7 @@ import (
 	"math/big"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"cityhub/apperr"
@@ -25,8 +26,11 @@ import (
 
 // Login is one demo account to print at start.
 type Login struct {
-	Role     string `json:"role"`
-	Email    string `json:"email"`
+	Role  string `json:"role"`
+	Email string `json:"email"`
+	// Password is empty where it is not known here: the account exists
+	// but its password is not in this data directory's LoginsFile (a copy
+	// restored from a backup, which does not hold it).
 	Password string `json:"password"`
 }
 
@@ -144,8 +148,11 @@ func Seed(ctx context.Context, s Services, dataDir string) (Result, error) {
 			return Result{}, err
 		}
 	}
-	if err := savePasswords(dataDir, passwords); err != nil {
-		return Result{}, err
+	// A copy whose passwords are all unknown here gets no logins file.
+	if _, err := os.Stat(filepath.Join(dataDir, LoginsFile)); len(passwords) > 0 || err == nil {
+		if err := savePasswords(dataDir, passwords); err != nil {
+			return Result{}, err
+		}
 	}
 	for _, p := range people {
 		res.Logins = append(res.Logins, Login{Role: p.role, Email: p.email, Password: passwords[p.email]})
@@ -212,8 +219,10 @@ func ensurePerson(ctx context.Context, ids *identity.Service, p person, shopID, 
 	}
 	if !created && !ok {
 		// The account exists but its password is not in this data directory
-		// (for example a PostgreSQL database seeded from another machine).
-		passwords[p.email] = "(set on the first demo start; see " + LoginsFile + " there)"
+		// (a copy restored from a backup, a PostgreSQL database seeded from
+		// another machine): it is not known here, and LoginsFile keeps
+		// none for it rather than words sending to itself.
+		delete(passwords, p.email)
 	}
 	return a.Caller(), nil
 }
@@ -365,6 +374,13 @@ func loadPasswords(dir string) (map[string]string, error) {
 	var m map[string]string
 	if err := json.Unmarshal(b, &m); err != nil {
 		return nil, apperr.Wrap(err, apperr.Invalid, "%s is not valid JSON; delete it to start the demo afresh", LoginsFile)
+	}
+	// Earlier versions wrote, for a password not known here, words that
+	// sent to this file: they are no password.
+	for email, pw := range m {
+		if strings.HasPrefix(pw, "(set on the first demo start") {
+			delete(m, email)
+		}
 	}
 	return m, nil
 }

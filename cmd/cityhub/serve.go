@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"cityhub/config"
+	"cityhub/demo"
 	"cityhub/internal/gctune"
 	"cityhub/keyring"
 	"cityhub/mobility"
@@ -272,8 +273,21 @@ func printDemo(w io.Writer, cfg config.Config, logins []demoLogin) {
 	fmt.Fprintf(w, "\ncityhub demo: open %s\n", cfg.PublicURL)
 	if len(logins) > 0 {
 		fmt.Fprintln(w, "demo logins:")
+		unknown := false
 		for _, l := range logins {
-			fmt.Fprintf(w, "  %-18s %-32s password: %s\n", l.Role, l.Email, l.Password)
+			pw := l.Password
+			if pw == "" {
+				pw, unknown = "not known on this copy", true
+			}
+			fmt.Fprintf(w, "  %-18s %-32s password: %s\n", l.Role, l.Email, pw)
+		}
+		if unknown {
+			// A data directory restored from a demo's backup: the accounts
+			// came back, their passwords' file (kept beside the database,
+			// never in it) did not.
+			fmt.Fprintf(w, "The demo accounts' passwords are not known on this copy of the data (%s is not in this data directory: cityhub restore does not bring it back).\n", demo.LoginsFile)
+			fmt.Fprintln(w, "To get in: make an administrator with `cityhub create-admin -email you@example.org` with this demo's CITYHUB_DATA_DIR (or CITYHUB_DATABASE_URL), sign in,")
+			fmt.Fprintln(w, "and ask a password reset for a demo account on the sign-in page: its e-mail waits in the outbox at /admin/outbox (or leaves by CITYHUB_SMTP_URL).")
 		}
 	}
 	if cfg.TestPayments {
