@@ -18,7 +18,7 @@ func TestVoucherMailsWriteTheLastValidDay(t *testing.T) {
 	midnight := time.Date(2027, time.February, 1, 0, 0, 0, 0, rome)
 	evening := time.Date(2027, time.March, 7, 18, 30, 0, 0, rome)
 	for lang, want := range map[string]struct{ day, evening, wrong string }{
-		"it": {"Valido fino al: 31 gennaio 2027\n", "Valido fino al: 7 marzo 2027, 18:30\n", "febbraio"},
+		"it": {"Valido fino al giorno: 31 gennaio 2027\n", "Valido fino al giorno: 7 marzo 2027, 18:30\n", "febbraio"},
 		"en": {"Valid until: 31 January 2027\n", "Valid until: 7 March 2027, 18:30\n", "February"},
 	} {
 		r := mail.Recipient{AccountID: "acc_1", Email: "anna@example.org", Name: "Anna", Locale: lang}

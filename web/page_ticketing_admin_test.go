@@ -281,7 +281,7 @@ func TestTheatreAdminRefusalsInThePagesLanguage(t *testing.T) {
 		"prices": {"platea 20"}}, "starts_at", "Il 29 marzo 2099 alle 02:30 non esiste: quella notte gli orologi passano dalle 02:00 alle 03:00. Scegli un&#39;ora fuori da quell&#39;intervallo.")
 	refused("/admin/theatre/performances", url.Values{"venue_id": {venue.ID}, "title": {"Filumena Marturano"}, "starts_at": {"2099-10-25T03:30"},
 		"doors_open": {"2099-10-25T02:45"}, "prices": {"platea 20"}}, "doors_open",
-		"Il 25 ottobre 2099 alle 02:45 capita due volte, perché quella notte gli orologi tornano indietro di un&#39;ora, e questo modulo non sa quale delle due: scegli un&#39;altra ora, oppure programma lo spettacolo dall&#39;API con lo scarto dall&#39;UTC, &#43;02:00 per la prima volta o &#43;01:00 per la seconda.")
+		"Il 25 ottobre 2099 alle 02:45 capita due volte, perché quella notte gli orologi tornano indietro, e questo modulo non sa quale delle due: scegli un&#39;altra ora, oppure programma lo spettacolo dall&#39;API con lo scarto dall&#39;UTC, &#43;02:00 per la prima volta o &#43;01:00 per la seconda.")
 }
 
 // The theatre page takes the prices the API takes: up to the domain's

@@ -64,8 +64,8 @@ func TestVoucherValidityReadsAsTheLastDay(t *testing.T) {
 	// ahead of UTC in March, its "+" escaped as html/template does.
 	eveningISO := strings.ReplaceAll(evening.In(time.FixedZone("", 3600)).Format(time.RFC3339), "+", "&#43;")
 	for lang, words := range map[string]struct{ day, evening, wrong string }{
-		"it": {"<dt>Valido fino al</dt><dd><time datetime=\"" + iso + "\">31 gennaio" + y + "</time></dd>",
-			"<dt>Valido fino al</dt><dd><time datetime=\"" + eveningISO + "\">7 marzo" + y + ", 18:30</time></dd>",
+		"it": {"<dt>Valido fino al giorno</dt><dd><time datetime=\"" + iso + "\">31 gennaio" + y + "</time></dd>",
+			"<dt>Valido fino al giorno</dt><dd><time datetime=\"" + eveningISO + "\">7 marzo" + y + ", 18:30</time></dd>",
 			"1º febbraio"},
 		"en": {"<dt>Valid until</dt><dd><time datetime=\"" + iso + "\">31 January" + y + "</time></dd>",
 			"<dt>Valid until</dt><dd><time datetime=\"" + eveningISO + "\">7 March" + y + ", 18:30</time></dd>",

@@ -25,8 +25,14 @@ func (s *homePages) handleLanguage(w http.ResponseWriter, r *http.Request) {
 		if c, ok := s.pageCaller(r); ok {
 			if _, err := s.locales.SetLocale(r.Context(), c, c.AccountID, lang); err != nil {
 				// The pages still switch, by the cookie; the account
-				// keeps its language until the next choice.
-				s.log.ErrorContext(r.Context(), "save the account's language", slog.String("account", c.AccountID), slog.Any("error", err))
+				// keeps its language until the next choice. A refusal
+				// (an account disabled since the session was checked)
+				// is not the hub's failure.
+				level := slog.LevelInfo
+				if apperr.CodeOf(err) == apperr.Internal {
+					level = slog.LevelError
+				}
+				s.log.Log(r.Context(), level, "save the account's language", slog.String("account", c.AccountID), slog.Any("error", err))
 			}
 		}
 	}
