@@ -63,6 +63,10 @@ func TestVoucherAdminPage(t *testing.T) {
 		"per_citizen_limit": {"1"}, "valid_from": {"2026-01-01"}, "valid_until": {"2099-12-31"}, "districts": {"cento"}, "mode": {"single_use"}}
 	en := webtest.SignedIn(t, srv.URL, adminAcct.Email, testPassword)
 	chooseLanguage(t, en, "en", "/admin/vouchers")
+	// The switch saves a signed-in person's choice as the account's
+	// language, which a browser without the cookie follows: the Italian
+	// one chooses Italian too.
+	chooseLanguage(t, pc, "it", "/admin/vouchers")
 	for _, c := range []struct {
 		pc           *webtest.PageClient
 		label, error string

@@ -59,6 +59,9 @@ func TestVoucherSettleConfirmsWhatItShowed(t *testing.T) {
 	it := webtest.SignedIn(t, srv.URL, acct.Email, testPassword)
 	en := webtest.SignedIn(t, srv.URL, acct.Email, testPassword)
 	chooseLanguage(t, en, "en", "/admin/vouchers")
+	// The switch saves the account's language too: the Italian browser
+	// chooses Italian, its cookie then deciding its pages.
+	chooseLanguage(t, it, "it", "/admin/vouchers")
 	settlePath := "/admin/vouchers/shops/" + shop.ID + "/settle"
 	hidden := func(body string) url.Values {
 		t.Helper()
