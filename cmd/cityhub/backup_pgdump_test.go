@@ -94,7 +94,7 @@ func TestPostgresDumpWhileServingRestores(t *testing.T) {
 		pgEnv = append(pgEnv, "PGSSLMODE="+mode)
 	}
 	sh("createdb "+restoredName, pgEnv...)
-	sh("pg_restore --no-owner --dbname="+databaseURL(t, restoredName)+" "+dump, pgEnv...)
+	sh(`pg_restore --no-owner --dbname="`+databaseURL(t, restoredName)+`" `+dump, pgEnv...)
 
 	status, pending, err := postgres.MigrationStatus(ctx, databaseURL(t, restoredName))
 	if err != nil || pending != 0 {

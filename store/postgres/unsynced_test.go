@@ -24,6 +24,11 @@ func TestBatchIsOneUnsyncedTransaction(t *testing.T) {
 	if _, err := conn.Exec(ctx, `CREATE TABLE unsynced_probe (id INTEGER PRIMARY KEY)`); err != nil {
 		t.Fatal(err)
 	}
+	// The session's own setting is on, whatever the test database's URL
+	// or server say, so that the batch's off is seen to end with it.
+	if _, err := conn.Exec(ctx, `SET synchronous_commit = on`); err != nil {
+		t.Fatal(err)
+	}
 	b := &pgx.Batch{}
 	b.Queue(`SELECT set_config('synchronous_commit', 'off', true)`)
 	b.Queue(`INSERT INTO unsynced_probe VALUES (1)`)
