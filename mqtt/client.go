@@ -335,8 +335,9 @@ func (c *Client) setConnectedMetric() {
 }
 
 // readRetained catches up on the stations' retained status and online
-// flags, which a shared subscription never delivers: after a hub start, or a
-// broker restart that the stations came back from before this hub did. A
+// flags, which a shared subscription does not deliver (Mosquitto before
+// 2.0.13 does deliver them there too: the copy is applied twice, which
+// changes nothing): after a hub start, or a broker restart that the stations came back from before this hub did. A
 // plain subscription gets them, and is dropped as soon as the broker
 // acknowledged it: the broker queues the retained messages to this client
 // when it handles the subscription, before the unsubscription, so they all

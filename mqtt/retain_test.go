@@ -230,18 +230,28 @@ func TestTelemetrySaysWhichMessagesCameRetained(t *testing.T) {
 			t.Cleanup(func() { pub.Publish(topic, 1, true, []byte{}).WaitTimeout(5 * time.Second) })
 			s := &sink{}
 			startClient(t, b.URL(), root, s)
-			testutil.Eventually(t, 10*time.Second, "the retained status", func() bool { return len(s.snapshot()) == 1 })
+			// Mosquitto before 2.0.13 (Debian 12 ships 2.0.11) also hands
+			// retained messages to a shared subscription, so the hub may
+			// get the status twice, both copies retained.
+			testutil.Eventually(t, 10*time.Second, "the retained status", func() bool { return len(s.snapshot()) >= 1 })
 			live := time.Now().UTC().Truncate(time.Millisecond)
 			if tok := pub.Publish(topic, 1, true, status("st-r", live, "bk-1")); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
 				t.Fatalf("publish: %v", tok.Error())
 			}
-			testutil.Eventually(t, 10*time.Second, "the live status", func() bool { return len(s.snapshot()) == 2 })
+			isLive := func(m mobility.Telemetry) bool { return m.TS().Equal(live) }
+			testutil.Eventually(t, 10*time.Second, "the live status", func() bool { return slices.ContainsFunc(s.snapshot(), isLive) })
 			got := s.snapshot()
-			if !got[0].Retained || !got[0].TS().Equal(old) {
-				t.Errorf("first: retained %v, ts %s; want the retained status of %s", got[0].Retained, got[0].TS(), old)
+			last := got[len(got)-1]
+			if !isLive(last) || last.Retained {
+				t.Errorf("last: retained %v, ts %s; want the live status of %s", last.Retained, last.TS(), live)
 			}
-			if got[1].Retained || !got[1].TS().Equal(live) {
-				t.Errorf("second: retained %v, ts %s; want the live status of %s", got[1].Retained, got[1].TS(), live)
+			for i, m := range got[:len(got)-1] {
+				if !m.Retained || !m.TS().Equal(old) {
+					t.Errorf("message %d of %d: retained %v, ts %s; want the retained status of %s", i+1, len(got), m.Retained, m.TS(), old)
+				}
+			}
+			if n := len(got) - 1; n < 1 || n > 2 {
+				t.Errorf("the retained status came %d times, want once (twice on a Mosquitto before 2.0.13)", n)
 			}
 		})
 	}
