@@ -174,14 +174,29 @@ type BatchStats struct {
 	// of a run's wall time it takes says whether the one batch at a time
 	// is what bounds the rate.
 	Busy time.Duration
+	// Read, Judge and Write split Busy over the Attempts its transactions
+	// made (a transaction the store retried counts each attempt): the
+	// batch's read, as the hub waited for it and decoded it; the hub's
+	// own work between it and the write (the checks, the answers and
+	// postings encoded); the write. The rest of Busy is the transaction's
+	// begin and commit. The server sees its connection idle in the
+	// transaction while the hub judges, so the split says how much of a
+	// batch's time is the hub's.
+	Read, Judge, Write time.Duration
+	Attempts           int64
 }
 
-type batchCounters struct{ batches, redemptions, fallbacks, busy atomic.Int64 }
+type batchCounters struct {
+	batches, redemptions, fallbacks, busy atomic.Int64
+	read, judge, write, attempts          atomic.Int64
+}
 
 // RedemptionBatches reports the batches written so far by this service.
 func (s *Service) RedemptionBatches() BatchStats {
-	return BatchStats{Batches: s.batchStats.batches.Load(), Redemptions: s.batchStats.redemptions.Load(), Fallbacks: s.batchStats.fallbacks.Load(),
-		Busy: time.Duration(s.batchStats.busy.Load())}
+	c := &s.batchStats
+	return BatchStats{Batches: c.batches.Load(), Redemptions: c.redemptions.Load(), Fallbacks: c.fallbacks.Load(),
+		Busy: time.Duration(c.busy.Load()), Read: time.Duration(c.read.Load()), Judge: time.Duration(c.judge.Load()),
+		Write: time.Duration(c.write.Load()), Attempts: c.attempts.Load()}
 }
 
 // SetRedemptionBatching turns batching on (the default) or off, when every
@@ -305,7 +320,12 @@ func (s *Service) redeemInBatch(ctx context.Context, tx Tx, reqs []batchRedempti
 			}
 		}
 	}
+	stats := &s.batchStats
+	stats.attempts.Add(1)
+	readStart := time.Now()
 	reads, err := bt.ReadRedemptionBatch(ctx, q)
+	judgeStart := time.Now()
+	stats.read.Add(int64(judgeStart.Sub(readStart)))
 	if err != nil {
 		return nil, fmt.Errorf("read a batch of %d redemptions: %w", len(q.Refs), err)
 	}
@@ -385,10 +405,14 @@ func (s *Service) redeemInBatch(ctx context.Context, tx Tx, reqs []batchRedempti
 			refused = append(refused, KeptRefusal{Scope: q.Refs[j].Scope, Key: q.Refs[j].Key, RequestHash: reqs[i].hash, Response: body})
 		}
 	}
+	writeStart := time.Now()
+	stats.judge.Add(int64(writeStart.Sub(judgeStart)))
 	if len(ws) == 0 && len(refused) == 0 {
 		return failed, nil
 	}
-	if err := bt.WriteRedemptions(ctx, ws, refused); err != nil {
+	err = bt.WriteRedemptions(ctx, ws, refused)
+	stats.write.Add(int64(time.Since(writeStart)))
+	if err != nil {
 		return nil, fmt.Errorf("write a batch of %d redemptions: %w", len(ws), err)
 	}
 	return failed, nil

@@ -143,6 +143,11 @@ func TestRedemptionsThatArriveTogetherAreBatched(t *testing.T) {
 		if st.Batches != 2 || st.Redemptions != 29+9 || st.Fallbacks != 0 {
 			t.Errorf("batches %+v, want 2 batches of 38 redemptions and no fallback", st)
 		}
+		// The split of the batches' time: each transaction read, judged and
+		// wrote within the time it was busy.
+		if st.Attempts < 2 || st.Read <= 0 || st.Write <= 0 || st.Judge <= 0 || st.Read+st.Judge+st.Write > st.Busy {
+			t.Errorf("batches %+v: want at least 2 attempts whose read, judging and write are each timed and within Busy", st)
+		}
 		if p := f.balance(wallet.ShopPayableAccount(shop.ID)); p != paid || paid != 34*1000 {
 			t.Errorf("shop payable %d, redeemed %d; want 34,000", p, paid)
 		}
