@@ -61,6 +61,40 @@ func TestCapacityNotBelowADockWithABike(t *testing.T) {
 	})
 }
 
+// A bike a station reports in a dock above its capacity (kept for the
+// operator) does not stop an edit that keeps or raises the capacity: the
+// station can be renamed or moved; only a lower capacity is refused.
+func TestStationEditedWithABikeAboveItsCapacity(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		svc := mobilitytest.NewService(db.Mobility(), nil)
+		ctx := context.Background()
+		if err := simulator.SeedCatalogue(ctx, svc, simulator.Layout("over", 1, 4)); err != nil {
+			t.Fatal(err)
+		}
+		t0 := time.Now().UTC().Truncate(time.Millisecond)
+		if err := svc.Ingest(ctx, identity.System(), []mobility.Telemetry{mobilitytest.Docked(t0, "over-001", "", "", "", "", "z5")}); err != nil {
+			t.Fatal(err)
+		}
+		st, err := svc.Station(ctx, identity.System(), "over-001")
+		if err != nil {
+			t.Fatal(err)
+		}
+		renamed := st
+		renamed.NameIT, renamed.NameEN = "Stazione rinominata", "Renamed station"
+		if got, err := svc.UpdateStation(ctx, identity.System(), renamed); err != nil || got.NameIT != renamed.NameIT || got.Capacity != 4 {
+			t.Fatalf("renaming a station of 4 with a bike reported in dock 5: %+v, %v", got, err)
+		}
+		renamed.Capacity = 3
+		if _, err := svc.UpdateStation(ctx, identity.System(), renamed); apperr.ReasonOf(err) != "docks_hold_bikes" {
+			t.Fatalf("capacity 3 with a bike in dock 5: %v, want 409 docks_hold_bikes", err)
+		}
+		if got, _ := svc.Station(ctx, identity.System(), "over-001"); got.Capacity != 4 || got.NameIT != "Stazione rinominata" {
+			t.Fatalf("after the refused edit: %+v", got)
+		}
+	})
+}
+
 // A station's registered docks are 1 to its capacity, and no other.
 func TestRegisteredDocks(t *testing.T) {
 	st := mobility.Station{Capacity: 12}

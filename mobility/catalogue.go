@@ -641,12 +641,19 @@ func (s *Service) RiderPlan(ctx context.Context, vehicleTypeID string) (PricingP
 // count and its next ride could not end there. The station and then its
 // state are locked, in the order an unlock takes them, so that telemetry
 // placing a bike meanwhile is judged against the capacity this writes.
+// Only a lower capacity is judged: an edit that keeps or raises it hides
+// no dock, so a bike a station reports above its capacity (kept for the
+// operator) does not stop the station being renamed or moved.
 func capacityKeepsBikes(ctx context.Context, tx Tx, st Station) error {
-	if _, err := tx.LockStation(ctx, st.ID); err != nil {
+	cur, err := tx.LockStation(ctx, st.ID)
+	if err != nil {
 		if apperr.Has(err, apperr.NotFound) {
 			return apperr.R(apperr.NotFound, "no_station", "There is no station %q.", st.ID)
 		}
 		return fmt.Errorf("lock station %s: %w", st.ID, err)
+	}
+	if st.Capacity >= cur.Capacity {
+		return nil
 	}
 	states, err := tx.LockStationStates(ctx, []string{st.ID})
 	if err != nil {
