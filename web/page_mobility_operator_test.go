@@ -65,3 +65,46 @@ func TestOperatorStationPageShowsDocksBeyondCapacity(t *testing.T) {
 		t.Errorf("registered dock 1:\n%s", c)
 	}
 }
+
+// A dock the station never reported is not called free on its page: a
+// station that has not reported yet, or whose status left a dock out,
+// shows that dock as not reported.
+func TestOperatorStationPageSaysWhichDocksWereNotReported(t *testing.T) {
+	t.Parallel()
+	_, env := newTestServer(t, "sqlite", withMobilityCatalogue)
+	srv := httptest.NewServer(env.Server)
+	t.Cleanup(srv.Close)
+	ctx := context.Background()
+	svc := env.Deps.Mobility
+	if err := simulator.SeedCatalogue(ctx, svc, simulator.Layout("unr", 2, 3)); err != nil {
+		t.Fatal(err)
+	}
+	report := &mobility.StatusReport{TS: time.Now().UTC().Truncate(time.Millisecond), Online: true}
+	for dock, bike := range map[int]string{1: "unr-001-b01", 2: ""} {
+		report.Docks = append(report.Docks, mobility.DockState{Dock: dock, BikeID: bike, Locked: bike != ""})
+	}
+	if err := svc.Ingest(ctx, identity.System(), []mobility.Telemetry{{StationID: "unr-001", Kind: mobility.KindStatus, Status: report, Received: time.Now()}}); err != nil {
+		t.Fatal(err)
+	}
+	a, _ := env.account(t, identity.RoleOperator)
+	operator := webtest.SignedIn(t, srv.URL, a.Email, testPassword)
+	dockCards := regexp.MustCompile(`(?s)<li class="card dock[^"]*" id="dock-(\d+)".*?</li>`)
+	for station, want := range map[string]map[string]string{
+		"unr-001": {"1": "<code>unr-001-b01</code>", "2": "Libero", "3": "Non segnalato dalla stazione"},
+		"unr-002": {"1": "Non segnalato dalla stazione", "2": "Non segnalato dalla stazione", "3": "Non segnalato dalla stazione"},
+	} {
+		res, body := operator.Get("/operator/bikes/stations/" + station)
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("station page %s: %d\n%s", station, res.StatusCode, body)
+		}
+		cards := dockCards.FindAllStringSubmatch(body, -1)
+		if len(cards) != 3 {
+			t.Fatalf("%s: %d docks on the page, want 3", station, len(cards))
+		}
+		for _, m := range cards {
+			if w := want[m[1]]; !strings.Contains(m[0], w) || (w != "Libero" && strings.Contains(m[0], "Libero")) {
+				t.Errorf("%s dock %s: want %q\n%s", station, m[1], w, m[0])
+			}
+		}
+	}
+}

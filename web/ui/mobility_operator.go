@@ -188,6 +188,10 @@ type operatorDockRow struct {
 	Fault     string
 	InService bool
 	Note      string
+	// Reported: the station's last status listed the dock; a dock of a
+	// station that never reported, or that its status left out, is not
+	// known to be free.
+	Reported bool
 	// Beyond marks a dock the station reports above the capacity the city
 	// registered: riders and feeds never see it, nor can it be put out of
 	// service; the operator sees it, and the bike it holds, here.
@@ -251,11 +255,12 @@ func (s *bikePages) operatorStation(r *http.Request, c identity.Caller, id strin
 	for _, d := range snap.States[id].Docks {
 		switch {
 		case d.Dock >= 1 && d.Dock <= len(rows):
-			rows[d.Dock-1].BikeID, rows[d.Dock-1].Battery, rows[d.Dock-1].Fault = d.BikeID, d.Battery, d.Fault
+			row := &rows[d.Dock-1]
+			row.BikeID, row.Battery, row.Fault, row.Reported = d.BikeID, d.Battery, d.Fault, true
 		case d.Dock > len(rows):
 			// Reported, not registered (docs/mqtt.md): kept for the
 			// operator, after the registered docks.
-			beyond = append(beyond, operatorDockRow{Number: d.Dock, BikeID: d.BikeID, Battery: d.Battery, Fault: d.Fault, InService: true, Beyond: true})
+			beyond = append(beyond, operatorDockRow{Number: d.Dock, BikeID: d.BikeID, Battery: d.Battery, Fault: d.Fault, InService: true, Reported: true, Beyond: true})
 		}
 	}
 	slices.SortFunc(beyond, func(a, b operatorDockRow) int { return cmp.Compare(a.Number, b.Number) })
