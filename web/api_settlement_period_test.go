@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -101,5 +102,63 @@ func TestSettlementCloseGivenWhatWasShown(t *testing.T) {
 	decodeInto(t, res, &st)
 	if read, err := svc.Statement(ctx, voucherAdmin, st.ID); err != nil || read.Shop.IBAN != "IT07X0542811101000000654321" || st.Count != 1 {
 		t.Fatalf("statement %+v names %q, %v", st, read.Shop.IBAN, err)
+	}
+}
+
+// GET /api/v1/admin/shops/{id}/settlement-due answers what a close now
+// would settle, settling nothing; closed with those figures and its
+// period_end, the statement is exactly that. Staff of no city role are
+// refused, an unknown shop is 404.
+func TestSettlementDueThenClosedAsShown(t *testing.T) {
+	t.Parallel()
+	var offset atomic.Int64
+	_, env := newTestServer(t, "sqlite", func(env *testEnv, d *Deps) {
+		d.Vouchers = vouchers.NewService(env.DB.Vouchers(), env.Keys, nil)
+		d.Vouchers.SetClock(func() time.Time { return time.Now().Add(time.Duration(offset.Load())) })
+	})
+	ctx := context.Background()
+	svc := env.Deps.Vouchers
+	admin := env.login(t, identity.RoleAdmin)
+	res := vreq(t, env, "POST", "/api/v1/admin/shops", admin, `{"name":"Forno Dovuto","address":"Via Traiano 5","district":"centro","category":"food","iban":"IT66 X054 2803 2000 0000 0001 000"}`)
+	wantStatus(t, res, http.StatusCreated)
+	var shop vouchers.Shop
+	decodeInto(t, res, &shop)
+	camp := voucherCampaign(t, svc, "Dovuto", true)
+	merchant := identity.Caller{AccountID: "acc_staff", Grants: []identity.Grant{{Role: identity.RoleMerchant, Scope: shop.ID}}}
+	redeem := func(key string) {
+		v, err := svc.Claim(ctx, identity.Caller{AccountID: "acc_" + key, Grants: []identity.Grant{{Role: identity.RoleCitizen}}}, camp.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := svc.Redeem(ctx, merchant, shop.ID, key, vouchers.RedeemRequest{Code: v.TypedCode, PurchaseCents: 2000}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	redeem("old")
+	offset.Store(int64(31 * time.Minute))
+	redeem("recent")
+
+	res = vreq(t, env, "GET", "/api/v1/admin/shops/"+shop.ID+"/settlement-due", admin, "")
+	wantStatus(t, res, http.StatusOK)
+	var due vouchers.SettlementDue
+	decodeInto(t, res, &due)
+	if due.Shop.ID != shop.ID || due.Shop.IBAN != "IT66X0542803200000000001000" || due.Count != 1 || due.TotalCents != 1000 || due.RecentCount != 1 || due.RecentCents != 1000 {
+		t.Fatalf("due: %+v, want one redemption of 1000 due and one recent, the shop's IBAN", due)
+	}
+	if page, err := svc.StatementPage(ctx, voucherAdmin, shop.ID, vouchers.PageQuery{Limit: 1}); err != nil || page.Total != 0 {
+		t.Fatalf("statements after reading what is due: %+v, %v", page, err)
+	}
+	body := fmt.Sprintf(`{"shop_id":%q,"period_end":%q,"iban":%q,"count":%d,"total_cents":%d}`, shop.ID, due.PeriodEnd.Format(time.RFC3339Nano), due.Shop.IBAN, due.Count, due.TotalCents)
+	res = vreq(t, env, "POST", "/api/v1/admin/settlements", admin, body, "Idempotency-Key: as-due")
+	wantStatus(t, res, http.StatusCreated)
+	var st vouchers.Settlement
+	decodeInto(t, res, &st)
+	if st.Count != 1 || st.TotalCents != 1000 {
+		t.Fatalf("closed as due: %+v, want 1 redemption of 1000", st)
+	}
+
+	wantProblem(t, vreq(t, env, "GET", "/api/v1/admin/shops/"+shop.ID+"/settlement-due", env.login(t, identity.RoleCitizen), ""), http.StatusForbidden)
+	if p := wantProblem(t, vreq(t, env, "GET", "/api/v1/admin/shops/shp_nope/settlement-due", admin, ""), http.StatusNotFound); p.Reason != "shop_not_found" {
+		t.Errorf("unknown shop: %+v", p)
 	}
 }

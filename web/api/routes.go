@@ -55,6 +55,7 @@ func (a *API) Register(mux *http.ServeMux) {
 		mux.HandleFunc("POST /api/v1/admin/shops", a.vouchers.handleAPICreateShop)
 		mux.HandleFunc("GET /api/v1/admin/shops/{id}", a.vouchers.handleAPIShop)
 		mux.HandleFunc("PUT /api/v1/admin/shops/{id}", a.vouchers.handleAPIUpdateShop)
+		mux.HandleFunc("GET /api/v1/admin/shops/{id}/settlement-due", a.vouchers.handleAPISettlementDue)
 		mux.HandleFunc("GET /api/v1/admin/campaigns", a.vouchers.handleAPICampaigns)
 		mux.HandleFunc("POST /api/v1/admin/campaigns", a.vouchers.handleAPICreateCampaign)
 		mux.HandleFunc("GET /api/v1/admin/campaigns/{id}", a.vouchers.handleAPICampaign)

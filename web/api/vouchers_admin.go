@@ -296,6 +296,23 @@ func (h *voucherHandler) handleAPICampaignUptake(w http.ResponseWriter, r *http.
 	httpx.WriteJSON(w, http.StatusOK, u)
 }
 
+// handleAPISettlementDue answers what closing the shop's settlement period
+// now would settle (the shop with its IBAN, the period's end, the count and
+// total of its redemptions, and those still inside the reversal window),
+// for a client to show before it closes the period with those figures.
+func (h *voucherHandler) handleAPISettlementDue(w http.ResponseWriter, r *http.Request) {
+	c, ok := h.adminVouchers(w, r)
+	if !ok {
+		return
+	}
+	due, err := h.vouchers.DueSettlement(r.Context(), c, r.PathValue("id"))
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, due)
+}
+
 type closeSettlementRequest struct {
 	ShopID    string `json:"shop_id"`
 	PeriodEnd string `json:"period_end"` // RFC 3339; empty means now
