@@ -25,6 +25,20 @@ func TestSPIDRoutesAndPolicyWithoutIssuer(t *testing.T) {
 			t.Errorf("POST %s without a provider: %d, want 404", path, res.StatusCode)
 		}
 	}
+	// Nor does another method say the route is there (a 405 with Allow).
+	for _, path := range []string{"/login/oidc", "/login/oidc/callback", "/login/oidc/link", "/login/oidc/email", "/login/oidc/connect", "/account/spid", "/account/email/spid"} {
+		for _, method := range []string{"GET", "POST", "PUT", "DELETE"} {
+			req, _ := http.NewRequest(method, pc.URL+path, nil)
+			res, err := pc.Client.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			if res.StatusCode != http.StatusNotFound || res.Header.Get("Allow") != "" {
+				t.Errorf("%s %s without a provider: %d, Allow %q; want 404 and no Allow", method, path, res.StatusCode, res.Header.Get("Allow"))
+			}
+		}
+	}
 	for _, lang := range []string{"it", "en"} {
 		setLang(pc, lang)
 		res, body := pc.Get("/privacy-policy")
