@@ -132,6 +132,7 @@ type Config struct {
 	// SMTPURL (CITYHUB_SMTP_URL, secret: it may carry a password) is where
 	// e-mail leaves: smtp://user:pass@host:587 (STARTTLS required;
 	// ?tls=opportunistic or ?tls=none for a local relay) or smtps://...:465.
+	// A login is sent only over TLS, so tls=none with one is refused.
 	// Empty: e-mails stay in the outbox, where administrators read them.
 	SMTPURL string
 	// MailFrom (CITYHUB_MAIL_FROM) is the sender of every e-mail, e.g.

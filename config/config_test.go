@@ -213,6 +213,13 @@ func TestMailSettings(t *testing.T) {
 	if err != nil || c.MailMaxAttempts != 5 || c.SMTPTimeout != 10*time.Second {
 		t.Fatalf("parsed %+v, %v", c, err)
 	}
+	// A login is sent only over TLS: with tls=none it could never be made,
+	// and the start says so, naming the setting and the ways out.
+	_, err = Parse("serve", nil, env(map[string]string{"CITYHUB_SMTP_URL": "smtp://hub:sm7pSecret@127.0.0.1:1025?tls=none", "CITYHUB_MAIL_FROM": "a@example.org"}), io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "CITYHUB_SMTP_URL smtp://hub:xxxxx@127.0.0.1:1025?tls=none: a login is sent only over TLS") ||
+		!strings.Contains(err.Error(), "smtps://") || !strings.Contains(err.Error(), "drop the login") {
+		t.Errorf("a login with tls=none: %v, want it refused in words that say why", err)
+	}
 	for _, tls := range []string{"starttls", "opportunistic", "none"} {
 		if _, err := Parse("serve", nil, env(map[string]string{"CITYHUB_SMTP_URL": "smtp://mail.example.org?tls=" + tls, "CITYHUB_MAIL_FROM": "a@example.org"}), io.Discard); err != nil {
 			t.Errorf("tls=%s: %v", tls, err)
@@ -222,13 +229,14 @@ func TestMailSettings(t *testing.T) {
 		t.Errorf("the start-up summary shows the SMTP password: %s", s)
 	}
 	for name, e := range map[string]map[string]string{
-		"no sender":       {"CITYHUB_SMTP_URL": "smtp://mail.example.org"},
-		"bad scheme":      {"CITYHUB_SMTP_URL": "http://mail.example.org", "CITYHUB_MAIL_FROM": "a@example.org"},
-		"bad attempts":    {"CITYHUB_MAIL_MAX_ATTEMPTS": "0"},
-		"not a number":    {"CITYHUB_MAIL_MAX_ATTEMPTS": "many"},
-		"bad timeout":     {"CITYHUB_SMTP_TIMEOUT": "-1s"},
-		"secret in error": {"CITYHUB_SMTP_URL": "ftp://u:sm7pSecret@x", "CITYHUB_MAIL_FROM": "a@example.org"},
-		"unknown tls":     {"CITYHUB_SMTP_URL": "smtp://u:sm7pSecret@mail.example.org?tls=always", "CITYHUB_MAIL_FROM": "a@example.org"},
+		"no sender":         {"CITYHUB_SMTP_URL": "smtp://mail.example.org"},
+		"bad scheme":        {"CITYHUB_SMTP_URL": "http://mail.example.org", "CITYHUB_MAIL_FROM": "a@example.org"},
+		"bad attempts":      {"CITYHUB_MAIL_MAX_ATTEMPTS": "0"},
+		"not a number":      {"CITYHUB_MAIL_MAX_ATTEMPTS": "many"},
+		"bad timeout":       {"CITYHUB_SMTP_TIMEOUT": "-1s"},
+		"secret in error":   {"CITYHUB_SMTP_URL": "ftp://u:sm7pSecret@x", "CITYHUB_MAIL_FROM": "a@example.org"},
+		"unknown tls":       {"CITYHUB_SMTP_URL": "smtp://u:sm7pSecret@mail.example.org?tls=always", "CITYHUB_MAIL_FROM": "a@example.org"},
+		"login without tls": {"CITYHUB_SMTP_URL": "smtp://u:sm7pSecret@127.0.0.1:1025?tls=none", "CITYHUB_MAIL_FROM": "a@example.org"},
 		// A malformed sender stops the start with e-mail off too.
 		"bad sender, no SMTP": {"CITYHUB_MAIL_FROM": "Comune di Benevento"},
 	} {

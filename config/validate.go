@@ -113,6 +113,12 @@ func (c Config) Validate() error {
 			// typo stops the start before the database is opened, and
 			// `cityhub check` names it on its config line.
 			errs = append(errs, fmt.Errorf("CITYHUB_SMTP_URL %s: tls must be starttls (the default), opportunistic or none", Redact(c.SMTPURL)))
+		case u.Scheme == "smtp" && u.Query().Get("tls") == "none" && u.User != nil && u.User.Username() != "":
+			// The SMTP library sends a password only over TLS (or by a
+			// challenge few servers offer): a login that tls=none keeps
+			// off TLS would fail at every delivery, the mail pending.
+			errs = append(errs, fmt.Errorf("CITYHUB_SMTP_URL %s: a login is sent only over TLS, and tls=none never starts it: "+
+				"use the default STARTTLS (drop ?tls=none) or smtps://, or drop the login (user:password@)", Redact(c.SMTPURL)))
 		}
 	}
 	// The sender is checked whenever it is given, as every malformed

@@ -25,7 +25,7 @@ func (t *Transport) Check(ctx context.Context) (Probe, error) {
 	if err != nil {
 		return p, err
 	}
-	sc, err := c.DialToSMTPClientWithContext(ctx)
+	sc, err := t.dial(ctx, c)
 	if err != nil {
 		return p, fmt.Errorf("%s: %w", t.redacted, err)
 	}

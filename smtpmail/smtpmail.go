@@ -11,11 +11,13 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	gomail "github.com/wneessen/go-mail"
+	"github.com/wneessen/go-mail/smtp"
 
 	"cityhub/config"
 	"cityhub/mail"
@@ -28,7 +30,8 @@ type Config struct {
 	// URL is smtp://user:pass@host:587 (STARTTLS required) or
 	// smtps://user:pass@host:465 (TLS from the first byte). On smtp://, the
 	// query tls=opportunistic uses STARTTLS only when offered and tls=none
-	// never does: for a relay on the same host or a test server only.
+	// never does: for a relay on the same host or a test server only, and
+	// never with a login, which is sent only over TLS.
 	URL string
 	// From is the sender, e.g. "Comune di Benevento <noreply@comune.benevento.it>".
 	From string
@@ -44,8 +47,19 @@ type Transport struct {
 	timeout  time.Duration
 	redacted string
 	user     string // who the session authenticates as, empty for none
-	log      *slog.Logger
+	// probeOpts are opts without the login: what a connection that only
+	// asks whether the server starts TLS is made with.
+	probeOpts     []gomail.Option
+	opportunistic bool // tls=opportunistic: STARTTLS only when offered
+	log           *slog.Logger
 }
+
+// errNoTLSForLogin is a login (tls=opportunistic) on a server that
+// offered no STARTTLS. go-mail then tries only the mechanisms that keep
+// the password off the wire and, finding none, says its autodiscover found
+// no mechanism, which names neither the cause nor the remedy.
+var errNoTLSForLogin = errors.New("the server offered no TLS (no STARTTLS), and the hub does not send a password without it: " +
+	"have the server offer STARTTLS, use smtps://, or drop the login from CITYHUB_SMTP_URL")
 
 var _ outbox.Transport = (*Transport)(nil)
 
@@ -77,7 +91,8 @@ func New(cfg Config, log *slog.Logger) (*Transport, error) {
 			port = 587
 		}
 		policy := gomail.TLSMandatory
-		switch u.Query().Get("tls") {
+		tlsMode := u.Query().Get("tls")
+		switch tlsMode {
 		case "", "starttls":
 		case "opportunistic":
 			policy = gomail.TLSOpportunistic
@@ -85,6 +100,11 @@ func New(cfg Config, log *slog.Logger) (*Transport, error) {
 			policy = gomail.NoTLS
 		default:
 			return nil, fmt.Errorf("smtp url %s: tls must be starttls, opportunistic or none", config.Redact(cfg.URL))
+		}
+		if tlsMode == "none" && u.User != nil && u.User.Username() != "" {
+			// config.Validate says the same at start; this keeps the
+			// transport from ever being made to fail at every login.
+			return nil, fmt.Errorf("smtp url %s: a login is sent only over TLS, and tls=none never starts it: use the default STARTTLS or smtps://, or drop the login", config.Redact(cfg.URL))
 		}
 		opts = append(opts, gomail.WithTLSPolicy(policy))
 	case "smtps":
@@ -96,6 +116,7 @@ func New(cfg Config, log *slog.Logger) (*Transport, error) {
 		return nil, fmt.Errorf("smtp url %s: the scheme must be smtp or smtps", config.Redact(cfg.URL))
 	}
 	opts = append(opts, gomail.WithPort(port))
+	probeOpts := slices.Clone(opts)
 	user := ""
 	if u.User != nil && u.User.Username() != "" {
 		user = u.User.Username()
@@ -110,7 +131,8 @@ func New(cfg Config, log *slog.Logger) (*Transport, error) {
 	if err := probe.From(cfg.From); err != nil {
 		return nil, fmt.Errorf("smtp: sender address %q: %w", cfg.From, err)
 	}
-	return &Transport{host: u.Hostname(), opts: opts, from: cfg.From, timeout: cfg.Timeout, redacted: config.Redact(cfg.URL), user: user, log: log}, nil
+	return &Transport{host: u.Hostname(), opts: opts, from: cfg.From, timeout: cfg.Timeout, redacted: config.Redact(cfg.URL), user: user,
+		probeOpts: probeOpts, opportunistic: u.Scheme == "smtp" && u.Query().Get("tls") == "opportunistic", log: log}, nil
 }
 
 // String is the server's URL without the password.
@@ -143,7 +165,7 @@ func (t *Transport) Deliver(ctx context.Context, msgs []mail.Message, done func(
 	if err != nil {
 		return outbox.Untried(err)
 	}
-	sc, err := c.DialToSMTPClientWithContext(ctx)
+	sc, err := t.dial(ctx, c)
 	if err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -168,7 +190,7 @@ func (t *Transport) Deliver(ctx context.Context, msgs []mail.Message, done func(
 			}
 			redialed = true
 			_ = sc.Close() // no QUIT: nothing answers it
-			if sc, err = c.DialToSMTPClientWithContext(ctx); err != nil {
+			if sc, err = t.dial(ctx, c); err != nil {
 				return outbox.Untried(fmt.Errorf("connect again to %s: %w", t.redacted, err))
 			}
 			if err = c.SendWithSMTPClient(sc, msg); lost(err) {
@@ -203,6 +225,32 @@ func (t *Transport) Deliver(ctx context.Context, msgs []mail.Message, done func(
 func lost(err error) bool {
 	var se *gomail.SendError
 	return errors.As(err, &se) && se.Reason == gomail.ErrConnCheck
+}
+
+// dial connects, greets, starts TLS and logs in as the URL says. A login
+// that found no mechanism under tls=opportunistic is asked again, on a
+// connection without the login, whether the server started TLS: when it
+// did not, the refusal says so (errNoTLSForLogin). That second connection
+// is made only on that failure, never on the way to a message.
+func (t *Transport) dial(ctx context.Context, c *gomail.Client) (*smtp.Client, error) {
+	sc, err := c.DialToSMTPClientWithContext(ctx)
+	if err == nil || t.user == "" || !t.opportunistic || !errors.Is(err, gomail.ErrNoSupportedAuthDiscovered) {
+		return sc, err
+	}
+	pc, perr := gomail.NewClient(t.host, t.probeOpts...)
+	if perr != nil {
+		return nil, err
+	}
+	psc, perr := pc.DialToSMTPClientWithContext(ctx)
+	if perr != nil {
+		return nil, err
+	}
+	st, encrypted := psc.TLSConnectionState()
+	_ = pc.CloseWithSMTPClient(psc)
+	if !encrypted || !st.HandshakeComplete {
+		return nil, errNoTLSForLogin
+	}
+	return nil, err
 }
 
 func newClient(t *Transport) (*gomail.Client, error) {

@@ -26,6 +26,9 @@ func TestConfig(t *testing.T) {
 		{"smtp://mail.example.org", mailtest.From, true},
 		{"smtps://user:s3cret@mail.example.org", mailtest.From, true},
 		{"smtp://127.0.0.1:1025?tls=none", mailtest.From, true},
+		// A login is sent only over TLS, which tls=none never starts.
+		{"smtp://user:s3cret@127.0.0.1:1025?tls=none", mailtest.From, false},
+		{"smtp://user:s3cret@relay.example.org:25?tls=opportunistic", mailtest.From, true},
 		{"smtp://relay.example.org:25?tls=opportunistic", mailtest.From, true},
 		{"smtp://mail.example.org?tls=maybe", mailtest.From, false},
 		{"http://mail.example.org", mailtest.From, false},
@@ -146,11 +149,12 @@ func TestDeliverToClosedPortIsTemporary(t *testing.T) {
 }
 
 // Check connects, greets and quits, without sending; a server without
-// STARTTLS fails a URL that requires it; a login the session cannot make
-// (a password is never sent in the clear) fails as a delivery would; an
-// unreachable server fails with where it was looked for. The password never
-// shows. (The test server speaks no TLS, so a login that succeeds is not
-// tried here.)
+// STARTTLS fails a URL that requires it; a login on a server that offers
+// no TLS (tls=opportunistic) fails as a delivery would, saying so in plain
+// words rather than with the library's autodiscover text; an unreachable
+// server fails with where it was looked for. The password never shows.
+// (The test server speaks no TLS, so a login that succeeds is not tried
+// here.)
 func TestCheck(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -162,9 +166,9 @@ func TestCheck(t *testing.T) {
 		fails     string
 	}{
 		{"plain relay", base, "", ""},
-		{"login without TLS", withUser, "", "authentication mechanism"},
+		{"login without TLS", strings.Replace(withUser, "tls=none", "tls=opportunistic", 1), "", "the server offered no TLS (no STARTTLS), and the hub does not send a password without it"},
 		{"STARTTLS required, not offered", strings.Replace(strings.Replace(withUser, "?tls=none", "", 1), "tls=none&", "", 1), "", "STARTTLS"},
-		{"unreachable", "smtp://hub:s3cret@127.0.0.1:1?tls=none", "", "127.0.0.1:1"},
+		{"unreachable", "smtp://hub:s3cret@127.0.0.1:1?tls=opportunistic", "", "127.0.0.1:1"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			tr, err := smtpmail.New(smtpmail.Config{URL: c.url, From: mailtest.From, Timeout: 5 * time.Second}, nil)
@@ -176,8 +180,8 @@ func TestCheck(t *testing.T) {
 				if err == nil || !strings.Contains(err.Error(), c.fails) {
 					t.Fatalf("Check = %v, want an error mentioning %q", err, c.fails)
 				}
-				if strings.Contains(err.Error(), "s3cret") {
-					t.Errorf("the error shows the password: %v", err)
+				if strings.Contains(err.Error(), "s3cret") || strings.Contains(err.Error(), "autodiscover") {
+					t.Errorf("the error shows the password or the library's words: %v", err)
 				}
 				return
 			}
@@ -188,6 +192,28 @@ func TestCheck(t *testing.T) {
 				t.Errorf("probe %+v, want user %q without TLS", p, c.user)
 			}
 		})
+	}
+}
+
+// A login on a server that offers no STARTTLS (tls=opportunistic) is the
+// server refusing every message, untried, in words that say why: the hub
+// does not send a password without TLS.
+func TestDeliverLoginWithoutTLSOffered(t *testing.T) {
+	t.Parallel()
+	u := strings.Replace(strings.Replace(mailtest.SMTPURL(), "smtp://", "smtp://hub:s3cret@", 1), "tls=none", "tls=opportunistic", 1)
+	tr, err := smtpmail.New(smtpmail.Config{URL: u, From: mailtest.From, Timeout: 5 * time.Second}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := mail.Message{ID: "mail_notls", Kind: "test", Locale: "it", To: mailtest.Recipient(t), Subject: "x", Text: "x", HTML: "<p>x</p>", MessageID: "<mail_notls@cityhub.test>"}
+	var reported []error
+	err = tr.Deliver(context.Background(), []mail.Message{m}, func(i int, err error) { reported = append(reported, err) })
+	if err == nil || !outbox.IsUntried(err) || len(reported) != 0 {
+		t.Fatalf("Deliver = %v, reported %v; want the refusal, untried, no message reported", err, reported)
+	}
+	if msg := err.Error(); !strings.Contains(msg, "offered no TLS") || !strings.Contains(msg, "does not send a password without it") ||
+		strings.Contains(msg, "autodiscover") || strings.Contains(msg, "s3cret") {
+		t.Fatalf("Deliver = %v, want the server offering no TLS said in plain words, without the password", err)
 	}
 }
 

@@ -130,9 +130,10 @@ func TestCheck(t *testing.T) {
 		{"dynsec, not the plugin's admin", authBroker(plainUser, accountPass, "dynsec", ""), "broker", "cannot administer the broker's dynamic-security plugin"},
 		{"dynsec, the admin without the hub's role", authBroker(adminUser, accountPass, "dynsec", newRoot), "broker", `give it the role "cityhub-hub"`},
 		{"dynsec, wrong password", authBroker(hubUser, "wrong-"+hubPass, "dynsec", ""), "broker", "connect: not Authorized"},
-		{"smtp unreachable", map[string]string{"CITYHUB_SMTP_URL": "smtp://hub:s3cretpw@127.0.0.1:1?tls=none"}, "smtp", "127.0.0.1:1"},
+		{"smtp unreachable", map[string]string{"CITYHUB_SMTP_URL": "smtp://hub:s3cretpw@127.0.0.1:1?tls=opportunistic"}, "smtp", "127.0.0.1:1"},
 		{"smtp without the STARTTLS it requires", map[string]string{"CITYHUB_SMTP_URL": strings.Replace(strings.Replace(mailtest.SMTPURL(), "?tls=none", "", 1), "tls=none&", "?", 1)}, "smtp", "STARTTLS"},
-		{"smtp login without TLS", map[string]string{"CITYHUB_SMTP_URL": strings.Replace(mailtest.SMTPURL(), "smtp://", "smtp://hub:s3cretpw@", 1)}, "smtp", "authentication"},
+		{"smtp login, no TLS offered", map[string]string{"CITYHUB_SMTP_URL": strings.Replace(strings.Replace(mailtest.SMTPURL(), "smtp://", "smtp://hub:s3cretpw@", 1), "tls=none", "tls=opportunistic", 1)},
+			"smtp", "the server offered no TLS (no STARTTLS), and the hub does not send a password without it"},
 		{"smtp off", map[string]string{"CITYHUB_SMTP_URL": ""}, "", ""},
 		{"stripe key refused", map[string]string{"CITYHUB_STRIPE_SECRET_KEY": "sk_live_refused"}, "stripe", "refused (401)"},
 		{"stripe unreachable", map[string]string{"CITYHUB_STRIPE_API_URL": "http://127.0.0.1:1"}, "stripe", "connect"},
@@ -286,5 +287,19 @@ func dynsecCommands(t *testing.T, brokerURL, user, pass string, cmds ...map[stri
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("no answer from the dynamic-security plugin")
+	}
+}
+
+// A login with tls=none stops check on its config line, as it stops
+// serve: the login is sent only over TLS, so every delivery would fail.
+func TestCheckSMTPLoginWithoutTLS(t *testing.T) {
+	var out testutil.Buffer
+	env := map[string]string{"CITYHUB_DATA_DIR": t.TempDir(), "CITYHUB_MAIL_FROM": "comune@example.org",
+		"CITYHUB_SMTP_URL": "smtp://hub:s3cretpw@127.0.0.1:1025?tls=none"}
+	err := run(t.Context(), []string{"check"}, testGetenv(env), &out, &testutil.Buffer{})
+	if err == nil || !strings.Contains(out.String(), "FAIL  config") ||
+		!strings.Contains(out.String(), "CITYHUB_SMTP_URL smtp://hub:xxxxx@127.0.0.1:1025?tls=none: a login is sent only over TLS") ||
+		strings.Contains(out.String(), "s3cretpw") {
+		t.Fatalf("check = %v\n%s", err, out.String())
 	}
 }

@@ -58,6 +58,12 @@ func TestStartLogShowsNoSecret(t *testing.T) {
 		t.Fatal(err)
 	}
 	smtp.User = url.UserPassword("hub", "smtpUrlSecret8")
+	// A login is refused with tls=none (it is sent only over TLS); with
+	// opportunistic TLS the hub starts, and the server, offering none,
+	// refuses the login without the password ever being sent.
+	q = smtp.Query()
+	q.Set("tls", "opportunistic")
+	smtp.RawQuery = q.Encode()
 	env := map[string]string{
 		"CITYHUB_HTTP_ADDR":              "127.0.0.1:0",
 		"CITYHUB_DATA_DIR":               t.TempDir(),
