@@ -5,6 +5,8 @@ package store
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"path/filepath"
 
@@ -67,7 +69,16 @@ func Open(ctx context.Context, databaseURL, dataDir string, log *slog.Logger) (D
 	if databaseURL != "" {
 		return postgres.Open(ctx, databaseURL, log)
 	}
-	return sqlite.Open(ctx, filepath.Join(dataDir, SQLiteFile), log)
+	db, err := sqlite.Open(ctx, filepath.Join(dataDir, SQLiteFile), log)
+	if nw := (*sqlite.NotWritableError)(nil); errors.As(err, &nw) {
+		// The operator's fix is the data directory's setting or its
+		// permissions: the error names the setting as well as the path.
+		return nil, fmt.Errorf("%w (the data directory is CITYHUB_DATA_DIR)", err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return db, nil
 }
 
 // PeekAccounts reads how many accounts the database Open would open holds,

@@ -79,11 +79,18 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*DB, error) {
 	if err := checkPrivate(path, log); err != nil {
 		return nil, err
 	}
+	if err := checkDirWritable(filepath.Dir(path)); err != nil {
+		return nil, err
+	}
 	// SQLite would create the file 0644 (less the umask) and gives its -wal
 	// and -shm files the database file's mode, so the file is made here
 	// first, private.
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
+		if _, serr := os.Stat(path); serr == nil {
+			return nil, &NotWritableError{fmt.Sprintf("database file %s cannot be written (%v): give the hub's user read and write permission on it",
+				path, cause(err))}
+		}
 		return nil, fmt.Errorf("create sqlite %s: %w", path, err)
 	}
 	if err := f.Close(); err != nil {
@@ -117,6 +124,36 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*DB, error) {
 		}
 	}
 	return db, nil
+}
+
+// NotWritableError is a data directory or database file that the hub's
+// user cannot write: its message names the path and the cause.
+type NotWritableError struct{ msg string }
+
+func (e *NotWritableError) Error() string { return e.msg }
+
+// checkDirWritable makes and removes a file in dir. SQLite writes its -wal
+// and -shm files beside the database, and finding it cannot, it says only
+// "attempt to write a readonly database (1544)" at the first write, with
+// neither the path nor the cause.
+func checkDirWritable(dir string) error {
+	f, err := os.CreateTemp(dir, ".cityhub-write-check-*")
+	if err != nil {
+		return &NotWritableError{fmt.Sprintf("data directory %s cannot be written (%v): SQLite keeps its journal files beside the database; give the hub's user write permission on it",
+			dir, cause(err))}
+	}
+	name := f.Name()
+	return errors.Join(f.Close(), os.Remove(name))
+}
+
+// cause is what failed under a path error (permission denied, read-only
+// file system), whose path the message says already.
+func cause(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 // checkPrivate refuses a data directory, database file or journal file that
