@@ -224,6 +224,16 @@ func serve(ctx context.Context, name string, args []string, getenv func(string) 
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
+		// Shutdown leaves the connections of the requests still running
+		// open; they are closed here rather than by the process's exit,
+		// and the exit says what happened to them, non-zero: a request
+		// was answered with a broken connection.
+		for _, s := range servers {
+			s.Close()
+		}
+		if errors.Is(err, context.DeadlineExceeded) {
+			return fmt.Errorf("shutdown: requests still running after CITYHUB_SHUTDOWN_TIMEOUT (%s) were cut", cfg.ShutdownTimeout)
+		}
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	log.Info("stopped")

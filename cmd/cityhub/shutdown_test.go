@@ -100,3 +100,61 @@ func TestShutdownFinishesInFlightRequests(t *testing.T) {
 		t.Fatal("hub did not stop after the in-flight request finished")
 	}
 }
+
+// A request still running when CITYHUB_SHUTDOWN_TIMEOUT runs out is cut,
+// and the hub exits non-zero saying so, with the setting and its value.
+// It said only "shutdown: context deadline exceeded".
+func TestShutdownTimeoutCutsRequests(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"CITYHUB_DATA_DIR": t.TempDir(), "CITYHUB_HTTP_ADDR": "127.0.0.1:0", "CITYHUB_MQTT_BROKER_ADDR": "127.0.0.1:0",
+		"CITYHUB_SHUTDOWN_TIMEOUT": "1s"}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stdout, logs := &testutil.Buffer{}, &testutil.Buffer{}
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"serve"}, testGetenv(env), stdout, logs)
+	}()
+	var url string
+	testutil.Eventually(t, 60*time.Second, "the hub listening", func() bool {
+		if i := strings.Index(stdout.String(), "listening on "); i >= 0 {
+			url = strings.Fields(stdout.String()[i+len("listening on "):])[0]
+		}
+		return url != ""
+	})
+	conn, err := net.Dial("tcp", strings.TrimPrefix(url, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	// Half the body, as above: the login handler runs, waiting for the
+	// rest, which never comes.
+	if _, err := io.WriteString(conn, "POST /api/v1/auth/login HTTP/1.1\r\nHost: hub\r\nContent-Type: application/json\r\n"+
+		"Expect: 100-continue\r\nContent-Length: 60\r\n\r\n{\"email\":"); err != nil {
+		t.Fatal(err)
+	}
+	answers := bufio.NewReader(conn)
+	if err := conn.SetReadDeadline(time.Now().Add(testutil.MinWait)); err != nil {
+		t.Fatal(err)
+	}
+	if resp, err := http.ReadResponse(answers, nil); err != nil || resp.StatusCode != http.StatusContinue {
+		t.Fatalf("the login handler did not start reading the body: %v %v", resp, err)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		want := "requests still running after CITYHUB_SHUTDOWN_TIMEOUT (1s) were cut"
+		if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "deadline") {
+			t.Fatalf("hub stopped with %v, want %q", err, want)
+		}
+	case <-time.After(testutil.MinWait):
+		t.Fatal("hub did not stop after its shutdown timeout")
+	}
+	// The connection was closed, not left to the process's exit.
+	if err := conn.SetReadDeadline(time.Now().Add(testutil.MinWait)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := answers.ReadByte(); err != io.EOF {
+		t.Errorf("the cut request's connection: read %v, want it closed", err)
+	}
+}
