@@ -87,8 +87,10 @@ func (f *Handler) metricsHandler() http.Handler {
 				httpx.WriteError(f.log, w, r, err)
 				return
 			}
-			given, ok := strings.CutPrefix(h, "Bearer ")
-			if !ok || subtle.ConstantTimeCompare([]byte(given), []byte(f.MetricsToken)) != 1 {
+			// The scheme's case is not the sender's to choose (RFC 9110
+			// 11.1): "bearer" is read as the API reads it.
+			scheme, given, ok := strings.Cut(h, " ")
+			if !ok || !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare([]byte(given), []byte(f.MetricsToken)) != 1 {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="metrics"`)
 				httpx.WriteError(f.log, w, r, apperr.R(apperr.Unauthenticated, "metrics_token", "The metrics ask for the monitoring's bearer token."))
 				return

@@ -71,6 +71,11 @@ func TestMetricsAreNotForThePublic(t *testing.T) {
 		want         int
 	}{
 		{"203.0.113.9:40000", "Bearer s3cret-token", http.StatusOK},
+		// The scheme is read in any case, as the API reads it (RFC 9110).
+		{"203.0.113.9:40000", "bearer s3cret-token", http.StatusOK},
+		{"203.0.113.9:40000", "BEARER s3cret-token", http.StatusOK},
+		{"203.0.113.9:40000", "bearer S3CRET-TOKEN", http.StatusUnauthorized},
+		{"203.0.113.9:40000", "Basic s3cret-token", http.StatusUnauthorized},
 		{"203.0.113.9:40000", "Bearer wrong", http.StatusUnauthorized},
 		{"127.0.0.1:40000", "", http.StatusUnauthorized},
 		{"203.0.113.9:40000", "s3cret-token", http.StatusUnauthorized},
