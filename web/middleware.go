@@ -64,8 +64,8 @@ func (s *Server) routed(mux *http.ServeMux) http.Handler {
 		if s.notCanonical(w, r) {
 			return
 		}
-		_, pattern := mux.Handler(r)
-		if !strings.Contains(pattern, " ") && feeds.Serves(r.URL.Path) {
+		pattern, ok := routeOf(mux, r)
+		if !ok {
 			unroutedFeed.ServeHTTP(w, r)
 			return
 		}
@@ -80,6 +80,32 @@ func (s *Server) routed(mux *http.ServeMux) http.Handler {
 	})
 }
 
+// routeOf is the pattern mux picks for r, and false for a feed's path
+// that only a catch-all took (routed hands it to the feeds, unmatched).
+func routeOf(mux *http.ServeMux, r *http.Request) (string, bool) {
+	_, pattern := mux.Handler(r)
+	if !strings.Contains(pattern, " ") && feeds.Serves(r.URL.Path) {
+		return "", false
+	}
+	return pattern, true
+}
+
+// routeFirst tells observe, before authentication, the route that routed
+// will count r under, so that a request whose token is refused (a 401
+// before routed runs) is counted under the route it was sent to, as one
+// without a token is. A path routed refuses as not canonical stays
+// unmatched.
+func (s *Server) routeFirst(mux *http.ServeMux, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if info, ok := r.Context().Value(routeInfoKey{}).(*routeInfo); ok && s.canonicalRefusal(r) == nil {
+			if pattern, ok := routeOf(mux, r); ok {
+				info.pattern = pattern
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
 // notCanonical answers a machine's request whose path is not canonical
 // ("/api/v1/a/../me", "/api/v1//me") with an error that names the
 // canonical path, and reports whether it did. The mux would answer with a
@@ -87,24 +113,34 @@ func (s *Server) routed(mux *http.ServeMux) http.Handler {
 // endpoint than the one it meant; a page's path is still redirected, as a
 // browser expects.
 func (s *Server) notCanonical(w http.ResponseWriter, r *http.Request) bool {
-	if r.Method == http.MethodConnect {
+	refuse := s.canonicalRefusal(r)
+	if refuse == nil {
 		return false
+	}
+	refuse(w)
+	return true
+}
+
+// canonicalRefusal is how notCanonical answers r, nil when it lets r on.
+func (s *Server) canonicalRefusal(r *http.Request) func(http.ResponseWriter) {
+	if r.Method == http.MethodConnect {
+		return nil
 	}
 	raw := r.URL.EscapedPath()
 	canon, ok := httpx.CanonicalPath(raw)
 	if ok {
-		return false
+		return nil
 	}
 	msg := fmt.Sprintf("The path is not in canonical form: it names %s.", canon)
 	switch {
 	case s.open311 != nil && (strings.HasPrefix(raw, "/open311/") || strings.HasPrefix(canon, "/open311/")):
-		georeport.WriteError(w, r, http.StatusBadRequest, msg)
+		return func(w http.ResponseWriter) { georeport.WriteError(w, r, http.StatusBadRequest, msg) }
 	case machinePath(raw) || machinePath(canon):
-		httpx.WriteError(s.log, w, r, apperr.Said(apperr.Invalid, "path_not_canonical", msg))
-	default:
-		return false
+		return func(w http.ResponseWriter) {
+			httpx.WriteError(s.log, w, r, apperr.Said(apperr.Invalid, "path_not_canonical", msg))
+		}
 	}
-	return true
+	return nil
 }
 
 // observe logs each request, counts it in /metrics under the route pattern

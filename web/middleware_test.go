@@ -35,6 +35,10 @@ func TestMetricsLabelAuthenticatedRequestsByPattern(t *testing.T) {
 	}{
 		{"authenticated 200", "/api/v1/me", bearer, "", "GET /api/v1/me", http.StatusOK},
 		{"anonymous 401", "/api/v1/me", "", "", "GET /api/v1/me", http.StatusUnauthorized},
+		// A token refused before the route is picked counts under the
+		// route it was sent to, as no token does; it counted as unmatched.
+		{"refused token 401", "/api/v1/me", "Bearer garbage", "", "GET /api/v1/me", http.StatusUnauthorized},
+		{"malformed Authorization 401", "/api/v1/me", "Basic garbage", "", "GET /api/v1/me", http.StatusUnauthorized},
 		{"unknown API path", "/api/v1/nothing-here", bearer, "", "/api/", http.StatusNotFound},
 		{"page signed in by cookie", "/privacy", "", session, "GET /privacy", http.StatusOK},
 		{"page sent to sign in", "/privacy", "", "", "GET /privacy", http.StatusSeeOther},
