@@ -99,3 +99,17 @@ func TestLoggerOneComponent(t *testing.T) {
 		}
 	}
 }
+
+// A duration reads the same in JSON logs as in text ones, "20s": JSON
+// wrote it in nanoseconds (the shutdown line's "timeout":20000000000).
+func TestJSONLogDurations(t *testing.T) {
+	var buf bytes.Buffer
+	log := newLogger(config.Config{LogFormat: "json"}, &buf)
+	log.With(slog.Duration("lease", 90*time.Second)).Info("shutting down", slog.Duration("timeout", 20*time.Second),
+		slog.Group("g", slog.Duration("elapsed", 1500*time.Millisecond)))
+	for _, want := range []string{`"timeout":"20s"`, `"lease":"1m30s"`, `"elapsed":"1.5s"`} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("the line lacks %s: %s", want, buf.String())
+		}
+	}
+}

@@ -28,7 +28,16 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 	}
 	opts := &slog.HandlerOptions{Level: level}
 	if cfg.LogFormat == "json" {
-		return slog.New(oneComponent{h: slog.NewJSONHandler(w, opts)})
+		// JSON would write a duration in nanoseconds (20000000000) where
+		// text writes 20s: a reader of either sees the same value.
+		jsonOpts := *opts
+		jsonOpts.ReplaceAttr = func(_ []string, a slog.Attr) slog.Attr {
+			if a.Value.Kind() == slog.KindDuration {
+				a.Value = slog.StringValue(a.Value.Duration().String())
+			}
+			return a
+		}
+		return slog.New(oneComponent{h: slog.NewJSONHandler(w, &jsonOpts)})
 	}
 	return slog.New(oneComponent{h: slog.NewTextHandler(w, opts)})
 }
