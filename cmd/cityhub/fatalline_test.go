@@ -73,3 +73,31 @@ func TestFatalLineFollowsLogFormat(t *testing.T) {
 		}
 	}
 }
+
+// What a signal's line says the command does is what it does: simulate
+// serves no requests, so it does not say it waits for them; it said
+// "stopping after the requests in flight" as the hub does.
+func TestSignalLineSaysWhatTheCommandDoes(t *testing.T) {
+	for _, tc := range []struct {
+		args        []string
+		first, then string
+	}{
+		{nil, "terminated: stopping after the requests in flight; terminated again stops at once", "terminated again: stopping at once, without waiting for the requests in flight"},
+		{[]string{"demo"}, "terminated: stopping after the requests in flight; terminated again stops at once", "terminated again: stopping at once, without waiting for the requests in flight"},
+		{[]string{"simulate"}, "terminated: disconnecting the simulated stations from the broker; terminated again stops at once", "terminated again: stopping at once"},
+		{[]string{"backup", "-o", "x"}, "terminated: stopping; terminated again stops at once", "terminated again: stopping at once"},
+	} {
+		sigs := make(chan os.Signal, 2)
+		var out testutil.Buffer
+		exited := make(chan int, 1)
+		ctx, stop := relaySignals(sigs, stderrFor(tc.args, testGetenv(nil), &out), func(code int) { exited <- code })
+		sigs <- syscall.SIGTERM
+		<-ctx.Done()
+		sigs <- syscall.SIGTERM
+		<-exited
+		stop()
+		if want := "cityhub: " + tc.first + "\ncityhub: " + tc.then + "\n"; out.String() != want {
+			t.Errorf("%q: said\n%s\nwant\n%s", tc.args, out.String(), want)
+		}
+	}
+}

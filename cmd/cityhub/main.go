@@ -55,14 +55,14 @@ func relaySignals(sigs <-chan os.Signal, out stderrLines, exit func(int)) (conte
 	go func() {
 		select {
 		case s := <-sigs:
-			out.say(slog.LevelInfo, fmt.Sprintf("%v: stopping after the requests in flight; %v again stops at once", s, s))
+			out.say(slog.LevelInfo, fmt.Sprintf("%v: %s; %v again stops at once", s, out.stopping(), s))
 			cancel()
 		case <-done:
 			return
 		}
 		select {
 		case s := <-sigs:
-			out.say(slog.LevelWarn, fmt.Sprintf("%v again: stopping at once, without waiting for the requests in flight", s))
+			out.say(slog.LevelWarn, fmt.Sprintf("%v again: %s", s, out.stoppingAtOnce()))
 			exit(1)
 		case <-done:
 		}
@@ -83,6 +83,28 @@ func relaySignals(sigs <-chan os.Signal, out stderrLines, exit func(int)) (conte
 type stderrLines struct {
 	w    io.Writer
 	json bool
+	// cmd is the command, "serve" when none is named: what a signal
+	// makes it do depends on it.
+	cmd string
+}
+
+// stopping says what the first signal makes the command do.
+func (o stderrLines) stopping() string {
+	switch o.cmd {
+	case "", "serve", "demo":
+		return "stopping after the requests in flight"
+	case "simulate":
+		return "disconnecting the simulated stations from the broker"
+	}
+	return "stopping"
+}
+
+// stoppingAtOnce says what the second signal makes it do.
+func (o stderrLines) stoppingAtOnce() string {
+	if o.cmd == "" || o.cmd == "serve" || o.cmd == "demo" {
+		return "stopping at once, without waiting for the requests in flight"
+	}
+	return "stopping at once"
 }
 
 func (o stderrLines) say(level slog.Level, msg string) {
@@ -98,10 +120,12 @@ func (o stderrLines) say(level slog.Level, msg string) {
 // which may be what failed; a format that is not json, or not valid, is
 // text. simulate, version and help do not log as the hub does.
 func stderrFor(args []string, getenv func(string) string, w io.Writer) stderrLines {
+	cmd := "serve"
 	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+		cmd = args[0]
 		switch args[0] {
 		case "simulate", "version", "help":
-			return stderrLines{w: w}
+			return stderrLines{w: w, cmd: cmd}
 		}
 		args = args[1:]
 	}
@@ -124,7 +148,7 @@ func stderrFor(args []string, getenv func(string) string, w io.Writer) stderrLin
 		}
 		format = value
 	}
-	return stderrLines{w: w, json: format == "json"}
+	return stderrLines{w: w, json: format == "json", cmd: cmd}
 }
 
 const usage = `usage: cityhub [command] [flags]
