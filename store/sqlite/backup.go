@@ -190,7 +190,11 @@ func Restore(ctx context.Context, file, dataDir, name string) (err error) {
 	case err != nil:
 		return fmt.Errorf("restore: data directory: %w", err)
 	case len(entries) > 0:
-		return fmt.Errorf("restore: data directory %s is not empty (%d entries); restore only into an empty directory", dataDir, len(entries))
+		held := fmt.Sprintf("%d entries", len(entries))
+		if len(entries) == 1 {
+			held = "1 entry"
+		}
+		return fmt.Errorf("restore: data directory %s is not empty (%s); restore only into an empty directory", dataDir, held)
 	}
 	if err := os.Chmod(dataDir, 0o700); err != nil {
 		return fmt.Errorf("restore: make data directory private: %w", err)
