@@ -360,3 +360,23 @@ func TestCommandsTakeTheirOwnFlags(t *testing.T) {
 		t.Errorf("migrate -h:\n%s", help.String())
 	}
 }
+
+// The start line lists the effective lifetimes and timeouts beside the
+// access token's: the refresh token's, the SMTP timeout and the shutdown
+// timeout were missing; the metrics token shows only whether it is set.
+func TestSummaryListsTheTimeouts(t *testing.T) {
+	c, err := Parse("serve", nil, env(map[string]string{"CITYHUB_REFRESH_TOKEN_TTL": "48h", "CITYHUB_SMTP_TIMEOUT": "7s",
+		"CITYHUB_SHUTDOWN_TIMEOUT": "25s", "CITYHUB_METRICS_TOKEN": "m3tricsSecret"}), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := fmtSummary(c)
+	for _, want := range []string{"refresh_token_ttl 48h0m0s", "smtp_timeout 7s", "shutdown_timeout 25s", "metrics_token (set)"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("the summary lacks %q: %s", want, s)
+		}
+	}
+	if strings.Contains(s, "m3tricsSecret") {
+		t.Errorf("the summary shows the metrics token: %s", s)
+	}
+}
