@@ -56,9 +56,11 @@ type Transport struct {
 
 // errNoTLSForLogin is a login (tls=opportunistic) on a server that
 // offered no STARTTLS. go-mail then tries only the mechanisms that keep
-// the password off the wire and, finding none, says its autodiscover found
-// no mechanism, which names neither the cause nor the remedy.
-var errNoTLSForLogin = errors.New("the server offered no TLS (no STARTTLS), and the hub does not send a password without it: " +
+// the password off the wire (SCRAM, CRAM-MD5) and, finding none, says its
+// autodiscover found no mechanism, which names neither the cause nor the
+// remedy.
+var errNoTLSForLogin = errors.New("the server offered no TLS (no STARTTLS), and the hub does not send a password without it " +
+	"(nor does the server offer a login that keeps it off the wire, SCRAM or CRAM-MD5): " +
 	"have the server offer STARTTLS, use smtps://, or drop the login from CITYHUB_SMTP_URL")
 
 var _ outbox.Transport = (*Transport)(nil)
