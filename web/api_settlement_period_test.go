@@ -60,11 +60,7 @@ func TestSettlementWithoutShopIsMissingField(t *testing.T) {
 // typed, spaced), it closes, and the statement names that IBAN.
 func TestSettlementCloseGivenWhatWasShown(t *testing.T) {
 	t.Parallel()
-	var offset atomic.Int64
-	_, env := newTestServer(t, "sqlite", func(env *testEnv, d *Deps) {
-		d.Vouchers = vouchers.NewService(env.DB.Vouchers(), env.Keys, nil)
-		d.Vouchers.SetClock(func() time.Time { return time.Now().Add(time.Duration(offset.Load())) })
-	})
+	env, offset := voucherClockServer(t, "sqlite")
 	ctx := context.Background()
 	svc := env.Deps.Vouchers
 	admin := env.login(t, identity.RoleAdmin)
@@ -111,11 +107,7 @@ func TestSettlementCloseGivenWhatWasShown(t *testing.T) {
 // refused, an unknown shop is 404.
 func TestSettlementDueThenClosedAsShown(t *testing.T) {
 	t.Parallel()
-	var offset atomic.Int64
-	_, env := newTestServer(t, "sqlite", func(env *testEnv, d *Deps) {
-		d.Vouchers = vouchers.NewService(env.DB.Vouchers(), env.Keys, nil)
-		d.Vouchers.SetClock(func() time.Time { return time.Now().Add(time.Duration(offset.Load())) })
-	})
+	env, offset := voucherClockServer(t, "sqlite")
 	ctx := context.Background()
 	svc := env.Deps.Vouchers
 	admin := env.login(t, identity.RoleAdmin)
@@ -161,4 +153,17 @@ func TestSettlementDueThenClosedAsShown(t *testing.T) {
 	if p := wantProblem(t, vreq(t, env, "GET", "/api/v1/admin/shops/shp_nope/settlement-due", admin, ""), http.StatusNotFound); p.Reason != "shop_not_found" {
 		t.Errorf("unknown shop: %+v", p)
 	}
+}
+
+// voucherClockServer is a test server on engine whose voucher service's
+// clock runs offset ahead of the wall clock, for tests that move past the
+// reversal window to settle a shop's redemptions.
+func voucherClockServer(t *testing.T, engine string) (*testEnv, *atomic.Int64) {
+	t.Helper()
+	offset := new(atomic.Int64)
+	_, env := newTestServer(t, engine, func(env *testEnv, d *Deps) {
+		d.Vouchers = vouchers.NewService(env.DB.Vouchers(), env.Keys, nil)
+		d.Vouchers.SetClock(func() time.Time { return time.Now().Add(time.Duration(offset.Load())) })
+	})
+	return env, offset
 }

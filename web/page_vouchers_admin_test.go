@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -22,11 +21,7 @@ import (
 // settlement period and marks the statement paid.
 func TestVoucherAdminPage(t *testing.T) {
 	t.Parallel()
-	var offset atomic.Int64
-	_, env := newTestServer(t, "sqlite", func(env *testEnv, d *Deps) {
-		d.Vouchers = vouchers.NewService(env.DB.Vouchers(), env.Keys, nil)
-		d.Vouchers.SetClock(func() time.Time { return time.Now().Add(time.Duration(offset.Load())) })
-	})
+	env, offset := voucherClockServer(t, "sqlite")
 	ctx := context.Background()
 	svc := env.Deps.Vouchers
 	adminAcct, _ := env.account(t, identity.RoleAdmin)

@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -27,11 +26,7 @@ func TestVoucherAdminMarkPaidRefusedOnPage(t *testing.T) {
 	for _, engine := range storetest.Engines {
 		t.Run(engine, func(t *testing.T) {
 			t.Parallel()
-			var offset atomic.Int64
-			_, env := newTestServer(t, engine, func(env *testEnv, d *Deps) {
-				d.Vouchers = vouchers.NewService(env.DB.Vouchers(), env.Keys, nil)
-				d.Vouchers.SetClock(func() time.Time { return time.Now().Add(time.Duration(offset.Load())) })
-			})
+			env, offset := voucherClockServer(t, engine)
 			ctx := context.Background()
 			svc := env.Deps.Vouchers
 			admin := identity.Caller{AccountID: "acc_city", Grants: []identity.Grant{{Role: identity.RoleAdmin}}}

@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -23,11 +22,7 @@ import (
 // the new IBAN.
 func TestVoucherSettleConfirmsWhatItShowed(t *testing.T) {
 	t.Parallel()
-	var offset atomic.Int64
-	_, env := newTestServer(t, "sqlite", func(env *testEnv, d *Deps) {
-		d.Vouchers = vouchers.NewService(env.DB.Vouchers(), env.Keys, nil)
-		d.Vouchers.SetClock(func() time.Time { return time.Now().Add(time.Duration(offset.Load())) })
-	})
+	env, offset := voucherClockServer(t, "sqlite")
 	ctx := context.Background()
 	svc := env.Deps.Vouchers
 	shop, err := svc.CreateShop(ctx, voucherAdmin, vouchers.Shop{Name: "Forno Traiano", Address: "Via Traiano 3", District: "centro", Category: "food",
