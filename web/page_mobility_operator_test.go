@@ -21,23 +21,7 @@ import (
 // and offers no service switch for them (the hub refuses one).
 func TestOperatorStationPageShowsDocksBeyondCapacity(t *testing.T) {
 	t.Parallel()
-	_, env := newTestServer(t, "sqlite", withMobilityCatalogue)
-	srv := httptest.NewServer(env.Server)
-	t.Cleanup(srv.Close)
-	ctx := context.Background()
-	svc := env.Deps.Mobility
-	if err := simulator.SeedCatalogue(ctx, svc, simulator.Layout("bey", 1, 4)); err != nil {
-		t.Fatal(err)
-	}
-	report := &mobility.StatusReport{TS: time.Now().UTC().Truncate(time.Millisecond), Online: true}
-	for dock, bike := range map[int]string{1: "bey-001-b01", 2: "", 3: "", 4: "", 7: "stray-7", 5: ""} {
-		report.Docks = append(report.Docks, mobility.DockState{Dock: dock, BikeID: bike, Locked: bike != ""})
-	}
-	if err := svc.Ingest(ctx, identity.System(), []mobility.Telemetry{{StationID: "bey-001", Kind: mobility.KindStatus, Status: report, Received: time.Now()}}); err != nil {
-		t.Fatal(err)
-	}
-	a, _ := env.account(t, identity.RoleOperator)
-	operator := webtest.SignedIn(t, srv.URL, a.Email, testPassword)
+	operator := operatorWithStations(t, "bey", 1, 4, map[int]string{1: "bey-001-b01", 2: "", 3: "", 4: "", 7: "stray-7", 5: ""})
 	res, body := operator.Get("/operator/bikes/stations/bey-001")
 	if res.StatusCode != http.StatusOK {
 		t.Fatalf("station page: %d\n%s", res.StatusCode, body)
@@ -71,23 +55,7 @@ func TestOperatorStationPageShowsDocksBeyondCapacity(t *testing.T) {
 // shows that dock as not reported.
 func TestOperatorStationPageSaysWhichDocksWereNotReported(t *testing.T) {
 	t.Parallel()
-	_, env := newTestServer(t, "sqlite", withMobilityCatalogue)
-	srv := httptest.NewServer(env.Server)
-	t.Cleanup(srv.Close)
-	ctx := context.Background()
-	svc := env.Deps.Mobility
-	if err := simulator.SeedCatalogue(ctx, svc, simulator.Layout("unr", 2, 3)); err != nil {
-		t.Fatal(err)
-	}
-	report := &mobility.StatusReport{TS: time.Now().UTC().Truncate(time.Millisecond), Online: true}
-	for dock, bike := range map[int]string{1: "unr-001-b01", 2: ""} {
-		report.Docks = append(report.Docks, mobility.DockState{Dock: dock, BikeID: bike, Locked: bike != ""})
-	}
-	if err := svc.Ingest(ctx, identity.System(), []mobility.Telemetry{{StationID: "unr-001", Kind: mobility.KindStatus, Status: report, Received: time.Now()}}); err != nil {
-		t.Fatal(err)
-	}
-	a, _ := env.account(t, identity.RoleOperator)
-	operator := webtest.SignedIn(t, srv.URL, a.Email, testPassword)
+	operator := operatorWithStations(t, "unr", 2, 3, map[int]string{1: "unr-001-b01", 2: ""})
 	dockCards := regexp.MustCompile(`(?s)<li class="card dock[^"]*" id="dock-(\d+)".*?</li>`)
 	for station, want := range map[string]map[string]string{
 		"unr-001": {"1": "<code>unr-001-b01</code>", "2": "Libero", "3": "Non segnalato dalla stazione"},
@@ -107,4 +75,28 @@ func TestOperatorStationPageSaysWhichDocksWereNotReported(t *testing.T) {
 			}
 		}
 	}
+}
+
+// operatorWithStations seeds stations stations of capacity docks named
+// prefix-001 on, has the first report docks (dock: bike, "" for a free
+// one), and signs an operator in.
+func operatorWithStations(t *testing.T, prefix string, stations, capacity int, docks map[int]string) *webtest.PageClient {
+	t.Helper()
+	_, env := newTestServer(t, "sqlite", withMobilityCatalogue)
+	srv := httptest.NewServer(env.Server)
+	t.Cleanup(srv.Close)
+	ctx := context.Background()
+	svc := env.Deps.Mobility
+	if err := simulator.SeedCatalogue(ctx, svc, simulator.Layout(prefix, stations, capacity)); err != nil {
+		t.Fatal(err)
+	}
+	report := &mobility.StatusReport{TS: time.Now().UTC().Truncate(time.Millisecond), Online: true}
+	for dock, bike := range docks {
+		report.Docks = append(report.Docks, mobility.DockState{Dock: dock, BikeID: bike, Locked: bike != ""})
+	}
+	if err := svc.Ingest(ctx, identity.System(), []mobility.Telemetry{{StationID: prefix + "-001", Kind: mobility.KindStatus, Status: report, Received: time.Now()}}); err != nil {
+		t.Fatal(err)
+	}
+	a, _ := env.account(t, identity.RoleOperator)
+	return webtest.SignedIn(t, srv.URL, a.Email, testPassword)
 }
