@@ -297,7 +297,7 @@ func checkPublicCursor(ctx context.Context, tx Tx, f PublicFilter) error {
 		return fmt.Errorf("read the page cursor's changes: %w", err)
 	}
 	for _, ch := range changes {
-		if ch.To != "" && slices.Contains(f.Statuses, ch.To) {
+		if ch.StatusChange() && slices.Contains(f.Statuses, ch.To) {
 			return nil
 		}
 	}

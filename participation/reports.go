@@ -45,6 +45,16 @@ const (
 	ChangePhoto    = "photo"
 )
 
+// What a redaction change goes from and to (Change.From, Change.To):
+// the report's personal data shown to the public, or hidden from it.
+// A photo change goes from one photo state to another (PhotoPending,
+// PhotoApproved, PhotoHidden) and names the photo (Change.PhotoID).
+// Redaction and photo changes recorded before they said so have neither.
+const (
+	RedactionShown  = "shown"
+	RedactionHidden = "hidden"
+)
+
 // Report is a problem a citizen (or a third-party app for one) reported.
 type Report struct {
 	ID string `json:"id"`
@@ -94,11 +104,26 @@ type Change struct {
 	At       time.Time `json:"at"`
 	ActorID  string    `json:"actor_id,omitempty"`
 	Kind     string    `json:"kind"`
-	From     string    `json:"from,omitempty"`
-	To       string    `json:"to,omitempty"`
+	// From and To are the statuses a status change, reopening or merge
+	// moved the report between; for a redaction, RedactionShown or
+	// RedactionHidden; for a photo moderation, the photo's states.
+	From string `json:"from,omitempty"`
+	To   string `json:"to,omitempty"`
+	// PhotoID is the photo a photo moderation approved or hid.
+	PhotoID string `json:"photo_id,omitempty"`
 	// Note is what the change said: the office's note, which is also the
 	// report's public status note, or the reporter's reason for reopening,
 	// which only the reporter and staff read (the public note is then
 	// ReopenedNote).
 	Note string `json:"note,omitempty"`
+}
+
+// StatusChange says whether ch moved the report's status (its From and
+// To are statuses): a redaction's or a photo's are not.
+func (ch Change) StatusChange() bool {
+	switch ch.Kind {
+	case ChangeStatus, ChangeReopened, ChangeMerged, ChangeCreated:
+		return true
+	}
+	return false
 }

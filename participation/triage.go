@@ -282,7 +282,7 @@ func (s *Service) Reopenable(r Report, changes []Change) bool {
 	}
 	fixedAt := r.UpdatedAt
 	for _, ch := range changes {
-		if ch.To == StatusFixed {
+		if ch.StatusChange() && ch.To == StatusFixed {
 			fixedAt = ch.At
 		}
 	}
@@ -322,7 +322,11 @@ func (s *Service) Redact(ctx context.Context, c identity.Caller, id string, hide
 		if err := tx.UpdateReport(ctx, r); err != nil {
 			return fmt.Errorf("update report: %w", err)
 		}
-		if err := tx.AppendReportChange(ctx, Change{ReportID: id, At: now, ActorID: c.AccountID, Kind: ChangeRedacted}); err != nil {
+		from, to := RedactionShown, RedactionHidden
+		if !hide {
+			from, to = to, from
+		}
+		if err := tx.AppendReportChange(ctx, Change{ReportID: id, At: now, ActorID: c.AccountID, Kind: ChangeRedacted, From: from, To: to}); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, c, "report.redact", "report", id, map[string]any{"hidden": hide})
@@ -382,7 +386,8 @@ func (s *Service) ModeratePhoto(ctx context.Context, c identity.Caller, photoID,
 				return fmt.Errorf("update report: %w", err)
 			}
 		}
-		if err := tx.AppendReportChange(ctx, Change{ReportID: r.ID, At: now, ActorID: c.AccountID, Kind: ChangePhoto, Note: ""}); err != nil {
+		if err := tx.AppendReportChange(ctx, Change{ReportID: r.ID, At: now, ActorID: c.AccountID, Kind: ChangePhoto,
+			From: was, To: state, PhotoID: photoID}); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, c, "report.photo", "photo", photoID, map[string]any{"state": state, "report": r.ID})

@@ -29,8 +29,8 @@ func changeKinds(t *testing.T, env *testEnv, auth, id string) map[string]int {
 // Showing a report never hidden, hiding a hidden one, approving an
 // approved photo: on the API and on the office's pages each is answered as
 // the first was and records nothing, where each added an entry the
-// reporter read on their page ("dati personali nascosti o mostrati", "foto
-// verificata") and a redaction moved the report's updated_at. The
+// reporter read on their page ("dati personali nascosti al pubblico", "foto
+// 1 approvata") and a redaction moved the report's updated_at. The
 // redaction form's hide is one of its choices: another value, or two, is
 // refused with the report shown again and words that say so, and nothing
 // changes, where "maybe" was read as "show again" and recorded.
@@ -123,10 +123,10 @@ func TestModerationThatChangesNothingRecordsNothing(t *testing.T) {
 			// The reporter's page tells each change once.
 			own := webtest.SignedIn(t, srv.URL, citAcc.Email, testPassword)
 			_, mine := own.Get("/reports/" + rep.ID)
-			if n := strings.Count(mine, "dati personali nascosti o mostrati"); n != 2 {
+			if n := strings.Count(mine, "dati personali nascosti al pubblico") + strings.Count(mine, "dati personali mostrati di nuovo al pubblico"); n != 2 {
 				t.Fatalf("the reporter's page tells %d redactions, want 2:\n%s", n, mine)
 			}
-			if n := strings.Count(mine, "foto verificata"); n != 1 {
+			if n := strings.Count(mine, "foto 1 approvata"); n != 1 {
 				t.Fatalf("the reporter's page tells %d photo checks, want 1:\n%s", n, mine)
 			}
 		})

@@ -147,21 +147,21 @@ func (tx *Tx) ListReports(ctx context.Context, f participation.ReportFilter) ([]
 
 // AppendReportChange implements participation.Tx.
 func (tx *Tx) AppendReportChange(ctx context.Context, c participation.Change) error {
-	_, err := tx.q.Exec(ctx, `INSERT INTO participation_report_changes (report_id, at, actor_id, kind, from_status, to_status, note)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`, c.ReportID, c.At, c.ActorID, c.Kind, c.From, c.To, c.Note)
+	_, err := tx.q.Exec(ctx, `INSERT INTO participation_report_changes (report_id, at, actor_id, kind, from_status, to_status, note, photo_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, c.ReportID, c.At, c.ActorID, c.Kind, c.From, c.To, c.Note, c.PhotoID)
 	return wrap("record report change", err)
 }
 
 // ReportChanges implements participation.Tx.
 func (tx *Tx) ReportChanges(ctx context.Context, reportID string) ([]participation.Change, error) {
-	rows, err := tx.q.Query(ctx, `SELECT id, report_id, at, actor_id, kind, from_status, to_status, note
+	rows, err := tx.q.Query(ctx, `SELECT id, report_id, at, actor_id, kind, from_status, to_status, note, photo_id
 		FROM participation_report_changes WHERE report_id = $1 ORDER BY id`, reportID)
 	if err != nil {
 		return nil, wrap("list report changes", err)
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (participation.Change, error) {
 		var c participation.Change
-		err := r.Scan(&c.ID, &c.ReportID, &c.At, &c.ActorID, &c.Kind, &c.From, &c.To, &c.Note)
+		err := r.Scan(&c.ID, &c.ReportID, &c.At, &c.ActorID, &c.Kind, &c.From, &c.To, &c.Note, &c.PhotoID)
 		c.At = c.At.UTC()
 		return c, err
 	})

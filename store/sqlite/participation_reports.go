@@ -154,19 +154,19 @@ func (tx *Tx) ListReports(ctx context.Context, f participation.ReportFilter) ([]
 
 // AppendReportChange implements participation.Tx.
 func (tx *Tx) AppendReportChange(ctx context.Context, c participation.Change) error {
-	_, err := tx.q.ExecContext(ctx, `INSERT INTO participation_report_changes (report_id, at, actor_id, kind, from_status, to_status, note)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, c.ReportID, toMicros(c.At), c.ActorID, c.Kind, c.From, c.To, c.Note)
+	_, err := tx.q.ExecContext(ctx, `INSERT INTO participation_report_changes (report_id, at, actor_id, kind, from_status, to_status, note, photo_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, c.ReportID, toMicros(c.At), c.ActorID, c.Kind, c.From, c.To, c.Note, c.PhotoID)
 	return wrap("record report change", err)
 }
 
 // ReportChanges implements participation.Tx.
 func (tx *Tx) ReportChanges(ctx context.Context, reportID string) ([]participation.Change, error) {
-	rows, err := tx.q.QueryContext(ctx, `SELECT id, report_id, at, actor_id, kind, from_status, to_status, note
+	rows, err := tx.q.QueryContext(ctx, `SELECT id, report_id, at, actor_id, kind, from_status, to_status, note, photo_id
 		FROM participation_report_changes WHERE report_id = ? ORDER BY id`, reportID)
 	out, err := collect(rows, err, func(r rowScanner) (participation.Change, error) {
 		var c participation.Change
 		var at int64
-		err := r.Scan(&c.ID, &c.ReportID, &at, &c.ActorID, &c.Kind, &c.From, &c.To, &c.Note)
+		err := r.Scan(&c.ID, &c.ReportID, &at, &c.ActorID, &c.Kind, &c.From, &c.To, &c.Note, &c.PhotoID)
 		c.At = fromMicros(at)
 		return c, err
 	})

@@ -172,6 +172,8 @@ var templateFuncs = template.FuncMap{
 	// wallet's top. The wallet's cards carry the anchor (walletAnchor).
 	"walletItem":   func(kind, id string) string { return "/wallet#" + walletAnchor(kind, id) },
 	"walletAnchor": walletAnchor,
+	// changeWords says what a report's recorded change did.
+	"changeWords": changeWords,
 	// links pairs addresses with their labels (href, label, href, ...).
 	"links": func(kv ...string) []navLink {
 		out := make([]navLink, 0, len(kv)/2)
