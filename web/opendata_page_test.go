@@ -2,11 +2,13 @@ package web
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"cityhub/participation"
 	"cityhub/web/ui"
 )
 
@@ -158,5 +160,41 @@ func TestSecurityTxt(t *testing.T) {
 				t.Errorf("Expires %q (%v)", fields["Expires"], err)
 			}
 		})
+	}
+}
+
+// The open data page says what a report staff redacted holds there: its
+// description replaced by participation.RedactedText, its address, name
+// and the office's note taken out. It said the redacted descriptions were
+// left out, in both languages.
+func TestOpenDataPageSaysWhatRedactionLeaves(t *testing.T) {
+	t.Parallel()
+	_, env := newTestServer(t, "sqlite", withParticipation)
+	srv := httptest.NewServer(env.Server)
+	defer srv.Close()
+	for lang, words := range map[string][]string{
+		"it": {"sostituita dal testo", "indirizzo", "nome", "nota dell&#39;ufficio"},
+		"en": {"replaced by the text", "address", "name", "office&#39;s note"},
+	} {
+		_, page := pageIn(t, srv.URL, lang).Get("/dati-aperti")
+		i := strings.Index(page, `data-testid="dataset-reports"`)
+		if i < 0 {
+			t.Fatalf("%s: no reports dataset:\n%s", lang, page)
+		}
+		text := page[i:]
+		text = text[:strings.Index(text, "</li>")]
+		if !strings.Contains(text, participation.RedactedText) {
+			t.Errorf("%s: the reports dataset does not name the text a redacted description reads: %s", lang, text)
+		}
+		for _, w := range words {
+			if !strings.Contains(text, w) {
+				t.Errorf("%s: the reports dataset does not say %q: %s", lang, w, text)
+			}
+		}
+		for _, wrong := range []string{"non ci sono", "left out"} {
+			if strings.Contains(text, wrong) {
+				t.Errorf("%s: the reports dataset says %q: %s", lang, wrong, text)
+			}
+		}
 	}
 }

@@ -51,10 +51,15 @@ func (s *site) handleOpenDataPage(w http.ResponseWriter, r *http.Request) {
 // DatasetText is what a dataset holds, in this language: the words of
 // the participation datasets name how many of the newest items they hold
 // (participation.MaxListLimit, what OpenData reads), as the language
-// writes numbers, where they wrote 1000 in both.
+// writes numbers, where they wrote 1000 in both; the reports' name the
+// text a redacted description reads there (participation.RedactedText).
 func (l *locale) DatasetText(key string) string {
 	switch key {
-	case "reports", "proposals":
+	case "reports":
+		// The text a redacted description reads, which the open data give
+		// in English whatever the language.
+		return l.T("site.data."+key+".text", l.Units(participation.MaxListLimit), participation.RedactedText)
+	case "proposals":
 		return l.T("site.data."+key+".text", l.Units(participation.MaxListLimit))
 	}
 	return l.T("site.data." + key + ".text")
