@@ -74,11 +74,11 @@ func TestParticipationMultipartFieldsFromTheBodyOnce(t *testing.T) {
 			// The description only in the query: the body has none.
 			res := env.postParts(t, "/api/v1/reports?description=A+deep+hole+by+the+bus+stop", cit,
 				append(place, field("category", "pothole"))...)
-			wantPartInvalid(t, "description in the query", res, "bad_description")
+			wantPartInvalid(t, "description in the query", res, "missing_field")
 			// The category only in the query.
 			res = env.postParts(t, "/api/v1/reports?category=pothole", cit,
 				append(place, field("description", "A deep hole by the bus stop"))...)
-			wantPartInvalid(t, "category in the query", res, "unknown_category")
+			wantPartInvalid(t, "category in the query", res, "missing_field")
 			// Fields given twice, the same or different values.
 			for _, twice := range [][]formPart{
 				{field("category", "pothole"), field("category", "lighting"), field("description", "A deep hole by the bus stop")},

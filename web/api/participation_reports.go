@@ -110,16 +110,20 @@ func (h *participationHandler) handleCreateReport(w http.ResponseWriter, r *http
 
 // reportJSON is a JSON report as sent: the fields of NewReport, with
 // located, lat and lon read as given or left out, for LocatedFrom to say
-// whether the report is located.
+// whether the report is located, and category and description read so
+// too, for a report without one to be refused as missing it.
 type reportJSON struct {
 	participation.NewReport
-	Located *bool    `json:"located"`
-	Lat     *float64 `json:"lat"`
-	Lon     *float64 `json:"lon"`
+	Category    *string  `json:"category"`
+	Description *string  `json:"description"`
+	Located     *bool    `json:"located"`
+	Lat         *float64 `json:"lat"`
+	Lon         *float64 `json:"lon"`
 }
 
 // readReportJSON reads a JSON report: lat and lon say it is located,
-// located left out; located false beside either is refused.
+// located left out; located false beside either is refused, and so is a
+// report without category or description (missing_field).
 func readReportJSON(w http.ResponseWriter, r *http.Request) (participation.NewReport, error) {
 	var in reportJSON
 	if err := httpx.DecodeJSON(w, r, &in); err != nil {
@@ -127,6 +131,12 @@ func readReportJSON(w http.ResponseWriter, r *http.Request) (participation.NewRe
 	}
 	n := in.NewReport
 	var err error
+	if n.Category, err = required("category", in.Category); err != nil {
+		return n, err
+	}
+	if n.Description, err = required("description", in.Description); err != nil {
+		return n, err
+	}
 	if n.Located, err = participation.LocatedFrom(in.Located, in.Lat, in.Lon); err != nil {
 		return n, err
 	}
@@ -179,6 +189,17 @@ func (h *participationHandler) readReportForm(w http.ResponseWriter, r *http.Req
 	for name := range f.File {
 		if name != "photo" {
 			return n, apperr.R(apperr.Invalid, "unknown_field", "The form has an unknown file %q; photos are sent as \"photo\".", name)
+		}
+	}
+	// A report without its category or description is refused as missing
+	// it, as in JSON, not as one of an unknown category "".
+	for _, name := range []string{"category", "description"} {
+		var given *string
+		if vs := f.Value[name]; len(vs) > 0 {
+			given = &vs[0]
+		}
+		if _, err := required(name, given); err != nil {
+			return n, err
 		}
 	}
 	// field is a field's one value in the body, "" when absent.
