@@ -61,9 +61,10 @@ const MaxJSONBody = 64 << 10
 // and bodies over MaxJSONBody (413), with a message that says which. A key
 // must be a field's JSON name exactly, case included, and no object may
 // hold a key twice (see keysError). A whole number is one however it is
-// written (1e3, 1000.0), and one too large for its field is no wrong type:
-// it is read as the field's bound, for the operation to refuse as out of
-// range (see clampIntegers).
+// written (1e3, 1000.0), and one too large for its field, whole or for a
+// floating-point field (1e400), is no wrong type: it is read as the
+// field's bound, for the operation to refuse as out of range (see
+// clampIntegers).
 func DecodeJSON(w http.ResponseWriter, r *http.Request, dst any) error {
 	if err := jsonContentType(r); err != nil {
 		return err

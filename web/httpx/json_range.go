@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"math"
 	"reflect"
 	"strconv"
 	"strings"
@@ -30,17 +31,27 @@ import (
 // bound when it is beyond the field's range (1e30, "dock":1e10 into a
 // field of 32 bits). Only a number with a fraction (1.5, 1e-3) stays a
 // wrong type for a whole-number field.
+//
+// A floating-point field is alike: a number beyond what it holds (1e400
+// for a float64, 1e39 for a float32) is read as the largest value it
+// holds on its side (math.MaxFloat64, -math.MaxFloat64), so that a
+// latitude of 1e400 is refused as one of 91 is, out of range, where it
+// was "must be a number".
 
 // integerOverflow reports whether err is encoding/json's refusal of a
-// number for a signed integer field: its size, or its being written with a
+// number for a signed integer field (its size, or its being written with a
 // fraction part or an exponent, whole or not; clampIntegers tells them
-// apart.
+// apart) or for a floating-point field (its size).
 func integerOverflow(err error) bool {
 	var typ *json.UnmarshalTypeError
 	if !errors.As(err, &typ) || !strings.HasPrefix(typ.Value, "number ") {
 		return false
 	}
-	return isSignedInt(typ.Type)
+	return isSignedInt(typ.Type) || isFloat(typ.Type)
+}
+
+func isFloat(t reflect.Type) bool {
+	return t.Kind() == reflect.Float32 || t.Kind() == reflect.Float64
 }
 
 func isSignedInt(t reflect.Type) bool {
@@ -54,7 +65,8 @@ func isSignedInt(t reflect.Type) bool {
 // clampIntegers is body with every whole number that encoding/json does not
 // read into its signed integer field of t (the type body is decoded into)
 // written as digits: its own, or the field's bound when it is beyond the
-// field's range; nil when there is none. body is valid JSON, already decoded once.
+// field's range, and every number beyond a floating-point field's range
+// written as that bound; nil when there is none. body is valid JSON, already decoded once.
 // The numbers are found by the walk that checks the keys (keyWalk), so a
 // key keysError refuses is refused here, where no field says a number's
 // range.
@@ -86,6 +98,10 @@ type rangeEdit struct {
 // fraction part of zeros or an exponent. The decoder's offset is the end of
 // the literal, which json.Number holds as it was written.
 func (w keyWalk) noteRange(lit string, t reflect.Type) {
+	if t != nil && isFloat(t) {
+		w.noteFloatRange(lit, t)
+		return
+	}
 	if t == nil || !isSignedInt(t) {
 		return
 	}
@@ -106,6 +122,27 @@ func (w keyWalk) noteRange(lit string, t reflect.Type) {
 	}
 	end := int(w.dec.InputOffset())
 	*w.edits = append(*w.edits, rangeEdit{start: end - len(lit), end: end, bound: strconv.FormatInt(n, 10)})
+}
+
+// noteFloatRange notes lit, just read for a floating-point field of type
+// t, when it is beyond what t holds: encoding/json refuses it (ParseFloat
+// answers ErrRange with an infinity), and it is written as t's largest
+// value on its side. A number too small to tell from zero is read as zero
+// by encoding/json already.
+func (w keyWalk) noteFloatRange(lit string, t reflect.Type) {
+	f, err := strconv.ParseFloat(lit, t.Bits())
+	if !errors.Is(err, strconv.ErrRange) || !math.IsInf(f, 0) {
+		return
+	}
+	bound := math.MaxFloat64
+	if t.Bits() == 32 {
+		bound = math.MaxFloat32
+	}
+	if f < 0 {
+		bound = -bound
+	}
+	end := int(w.dec.InputOffset())
+	*w.edits = append(*w.edits, rangeEdit{start: end - len(lit), end: end, bound: strconv.FormatFloat(bound, 'g', -1, t.Bits())})
 }
 
 // maxExponent bounds the exponents wholeNumber works out in full: a body

@@ -254,8 +254,8 @@ func TestDecodeJSONWholeNumberWithAnExponent(t *testing.T) {
 
 // FuzzDecodeJSON: whatever the body, DecodeJSON never panics, refuses with
 // a 400 or 413 problem, and accepts nothing that encoding/json itself
-// refuses but a whole number too large for its field, read as the field's
-// bound.
+// refuses but a number too large for its field (whole, or for a
+// floating-point field), read as the field's bound.
 func FuzzDecodeJSON(f *testing.F) {
 	for _, seed := range []string{
 		`{"amount_cents":1}`, `{"AMOUNT_CENTS":1}`, `{"amount_cents":1,"amount_cents":2}`, `[]`, `null`, `{`, `{"rows":[{"from":1}]}`,
