@@ -182,7 +182,9 @@ func (s *Server) handlePostRequest(w http.ResponseWriter, r *http.Request, f, _ 
 		s.fail(w, f, err)
 		return
 	}
-	rep, err := s.svc.SubmitReportFromApp(r.Context(), k, n)
+	// The report keeps the language asked for, as the answer's notice
+	// follows it: its reporter's e-mails speak it.
+	rep, err := s.svc.SubmitReportFromApp(r.Context(), k, lang(r), n)
 	if err != nil {
 		s.fail(w, f, inOpenTerms(err))
 		return

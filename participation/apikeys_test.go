@@ -72,12 +72,12 @@ func TestAppReportNeedsAVerifiedKey(t *testing.T) {
 			"listed": listed[0],
 			"issued": k.APIKey,
 		} {
-			_, err := f.svc.SubmitReportFromApp(ctx, key, n)
+			_, err := f.svc.SubmitReportFromApp(ctx, key, "it", n)
 			wantCode(t, name+" key", err, apperr.Unauthenticated, "bad_api_key")
 		}
 		verified, err := f.svc.AuthenticateAPIKey(ctx, k.Key)
 		must(t, err)
-		_, err = f.svc.SubmitReportFromApp(ctx, verified, n)
+		_, err = f.svc.SubmitReportFromApp(ctx, verified, "it", n)
 		must(t, err)
 	})
 }

@@ -229,7 +229,7 @@ func TestAPIKeys(t *testing.T) {
 			_, err := f.svc.AuthenticateAPIKey(ctx, bad)
 			wantCode(t, "bad key "+bad, err, apperr.Unauthenticated, "bad_api_key")
 		}
-		r, err := f.svc.SubmitReportFromApp(ctx, got, participation.NewReport{Category: "rubbish", Located: true, Lat: archLat, Lon: archLon,
+		r, err := f.svc.SubmitReportFromApp(ctx, got, "it", participation.NewReport{Category: "rubbish", Located: true, Lat: archLat, Lon: archLon,
 			Description: "Bags left by the bins.", Name: "Dario", Email: "dario@example.org", PublicName: true})
 		if err != nil || r.Source != "open311:"+k.ID || r.PublicName || r.ReporterEmail != "dario@example.org" {
 			t.Fatalf("app report %+v, %v", r, err)

@@ -151,15 +151,16 @@ func (s *Service) SubmitReport(ctx context.Context, c identity.Caller, n NewRepo
 // without an account here (Open311). As GeoReport v2 allows, the
 // description may be empty: the category says what is wrong. key is the
 // app's key as
-// AuthenticateAPIKey returned it (any other is refused). The reporter's
-// name is never public. Unauthenticated (bad_api_key); Invalid for a bad
-// field.
-func (s *Service) SubmitReportFromApp(ctx context.Context, key APIKey, n NewReport) (Report, error) {
+// AuthenticateAPIKey returned it (any other is refused). locale is the
+// language the app asked for ("en", or Italian for any other), which the
+// e-mails to the reporter about the report speak. The reporter's name is
+// never public. Unauthenticated (bad_api_key); Invalid for a bad field.
+func (s *Service) SubmitReportFromApp(ctx context.Context, key APIKey, locale string, n NewReport) (Report, error) {
 	if !key.verified || key.ID == "" || !key.Active() {
 		return Report{}, apperr.R(apperr.Unauthenticated, "bad_api_key", "A valid API key is needed.")
 	}
 	n.PublicName = false
-	return s.submit(ctx, "", "it", "open311:"+key.ID, 0, n)
+	return s.submit(ctx, "", locale, "open311:"+key.ID, 0, n)
 }
 
 // SubmitReportWithKey is SubmitReport under a client's idempotency key

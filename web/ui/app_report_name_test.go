@@ -24,7 +24,7 @@ func TestAppReportWithoutNameOnTheStaffPage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := env.Svc.SubmitReportFromApp(ctx, key, participation.NewReport{Category: "pothole", Located: true, Lat: 41.1307, Lon: 14.776})
+	rep, err := env.Svc.SubmitReportFromApp(ctx, key, "it", participation.NewReport{Category: "pothole", Located: true, Lat: 41.1307, Lon: 14.776})
 	if err != nil {
 		t.Fatal(err)
 	}
