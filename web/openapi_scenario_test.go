@@ -288,6 +288,8 @@ func contractVouchers(c *contract, skew *atomic.Int64) {
 	// Settlement once the reversal window has passed.
 	c.do("POST", "/api/v1/admin/settlements", admin, `{"shop_id":"`+shop.ID+`"}`, http.StatusConflict, "Idempotency-Key: settle-0")
 	skew.Store(int64(vouchers.ReversalWindow + time.Minute))
+	c.do("GET", "/api/v1/admin/shops/"+shop.ID+"/settlement-due", admin, "", http.StatusOK)
+	c.do("GET", "/api/v1/admin/shops/shp_none/settlement-due", admin, "", http.StatusNotFound)
 	var st vouchers.Settlement
 	c.json(&st, "POST", "/api/v1/admin/settlements", admin, `{"shop_id":"`+shop.ID+`"}`, http.StatusCreated, "Idempotency-Key: settle-1")
 	if rec := c.do("POST", "/api/v1/admin/settlements", admin, `{"shop_id":"`+shop.ID+`"}`, http.StatusCreated, "Idempotency-Key: settle-1"); rec.Header().Get("Idempotent-Replayed") != "true" {

@@ -81,6 +81,19 @@ func (a *accountPages) oidcOnly(h http.Handler) http.Handler {
 	})
 }
 
+// offRoute reports whether path is a SPID/CIE route switched off for want
+// of a provider (any method of it is 404). A nil a has none.
+func (a *accountPages) offRoute(path string) bool {
+	if a == nil || a.oidc != nil {
+		return false
+	}
+	switch path {
+	case pathOIDCStart, pathOIDCCallback, pathOIDCLink, pathOIDCEmail, pathOIDCConnect, "/account/spid", "/account/email/spid":
+		return true
+	}
+	return false
+}
+
 // noOIDC answers 404 when no SPID/CIE provider is configured.
 func (a *accountPages) noOIDC(w http.ResponseWriter, r *http.Request) bool {
 	if a.oidc != nil {

@@ -30,7 +30,7 @@ func (u *UI) Register(mux *http.ServeMux) {
 	// directory URL /static/x/.
 	mux.Handle("GET /static", httpx.Secured(http.HandlerFunc(s.handleStatic)))
 	mux.Handle("GET /static/{file...}", httpx.Secured(http.HandlerFunc(s.handleStatic)))
-	mux.Handle("/", httpx.Secured(h.unrouted(mux)))
+	mux.Handle("/", httpx.Secured(h.unrouted(mux, u.accounts.offRoute)))
 	mux.Handle("GET /login", httpx.Secured(http.HandlerFunc(h.handleLoginPage)))
 	mux.Handle("POST /login", httpx.Secured(s.csrfProtected(h.handleLogin)))
 	mux.Handle("POST /logout", httpx.Secured(s.signOutForm(h.handleLogout)))
@@ -227,23 +227,15 @@ func (u *UI) Register(mux *http.ServeMux) {
 		mux.Handle("POST /account/password", action(a.handleChangePassword))
 		mux.Handle("POST /account/email", action(a.handleChangeEmail))
 		mux.Handle("POST /account/language", action(a.handleChangeLanguage))
-		if a.oidc == nil {
-			// Every method is 404 too: a 405 and its Allow would say the
-			// route is there.
-			for _, path := range []string{"/account/spid", "/account/email/spid", pathOIDCEmail, pathOIDCStart, pathOIDCCallback, pathOIDCLink, pathOIDCConnect} {
-				mux.Handle(path, spid(http.NotFoundHandler()))
-			}
-		} else {
-			mux.Handle("GET /account/spid", spid(page(a.handleOIDCLinkStart)))
-			mux.Handle("POST /account/email/spid", spid(action(a.handleChangeEmailSPID)))
-			mux.Handle("GET "+pathOIDCEmail, spid(page(a.handleEmailSPIDStart)))
-			mux.Handle("GET "+pathOIDCStart, spid(open(a.handleOIDCStart)))
-			mux.Handle("GET "+pathOIDCCallback, spid(open(a.handleOIDCCallback)))
-			mux.Handle("GET "+pathOIDCLink, spid(open(a.handleOIDCLinkPage)))
-			mux.Handle("POST "+pathOIDCLink, spid(form(a.handleOIDCLink)))
-			mux.Handle("GET "+pathOIDCConnect, spid(page(a.handleOIDCConnectPage)))
-			mux.Handle("POST "+pathOIDCConnect, spid(action(a.handleOIDCConnect)))
-		}
+		mux.Handle("GET /account/spid", spid(page(a.handleOIDCLinkStart)))
+		mux.Handle("POST /account/email/spid", spid(action(a.handleChangeEmailSPID)))
+		mux.Handle("GET /login/oidc/email", spid(page(a.handleEmailSPIDStart)))
+		mux.Handle("GET /login/oidc", spid(open(a.handleOIDCStart)))
+		mux.Handle("GET /login/oidc/callback", spid(open(a.handleOIDCCallback)))
+		mux.Handle("GET /login/oidc/link", spid(open(a.handleOIDCLinkPage)))
+		mux.Handle("POST /login/oidc/link", spid(form(a.handleOIDCLink)))
+		mux.Handle("GET /login/oidc/connect", spid(page(a.handleOIDCConnectPage)))
+		mux.Handle("POST /login/oidc/connect", spid(action(a.handleOIDCConnect)))
 	}
 
 	// The city administrator's account pages (accounts_admin.go): the
