@@ -28,6 +28,9 @@ type theatrePage struct {
 	// visitor is asked to sign in, another account told tickets are
 	// bought with a citizen's account.
 	Buyer bool
+	// Card: the hub takes card payments, so the page may offer the card
+	// beside credit; without them it speaks of credit only.
+	Card bool
 }
 
 // buysTickets reports whether c buys tickets, as the routes of holding
@@ -43,7 +46,7 @@ func (s *theatrePages) handleTheatrePage(w http.ResponseWriter, r *http.Request,
 		s.pageError(w, r, err)
 		return
 	}
-	page := theatrePage{Performances: ps, Buyer: buysTickets(c)}
+	page := theatrePage{Performances: ps, Buyer: buysTickets(c), Card: s.pay.cardEnabled()}
 	if page.Buyer {
 		if page.Tickets, err = s.ticketing.MyTickets(ctx, c); err != nil {
 			s.pageError(w, r, err)
@@ -70,6 +73,8 @@ type seatPickerPage struct {
 	// Buyer says the caller may hold seats (a citizen); anyone else sees
 	// the hall and its prices without the form.
 	Buyer bool
+	// Card: the hub takes card payments (theatrePage.Card).
+	Card bool
 }
 
 type pickerSection struct {
@@ -120,7 +125,7 @@ func (s *theatrePages) showSeatPicker(w http.ResponseWriter, r *http.Request, c 
 		return
 	}
 	l := s.locale(r)
-	page := seatPickerPage{Availability: av, Problem: problem, Buyer: buysTickets(c)}
+	page := seatPickerPage{Availability: av, Problem: problem, Buyer: buysTickets(c), Card: s.pay.cardEnabled()}
 	ticked := map[string]bool{}
 	for _, id := range chosen {
 		ticked[id] = true

@@ -1,0 +1,83 @@
+package web
+
+import (
+	"context"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"cityhub/identity"
+	"cityhub/ticketing"
+	"cityhub/web/webtest"
+)
+
+// cardOffTheatre is a test server with a performance on sale, its wallet's
+// test top-ups on, and card payments on only with withStripe and
+// withPublishableKey among more.
+func cardOffTheatre(t *testing.T, more ...func(*testEnv, *Deps)) (*testEnv, *httptest.Server, ticketing.Performance) {
+	t.Helper()
+	_, env := newTestServer(t, "sqlite", append([]func(*testEnv, *Deps){withWallet(true), withTicketing}, more...)...)
+	ctx := context.Background()
+	svc := env.Deps.Ticketing
+	admin := identity.Caller{AccountID: "acc_admin", Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
+	v, err := svc.CreateVenue(ctx, admin, ticketing.Venue{Name: "Teatro Comunale", Address: "Corso Garibaldi 1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.SetSeatMap(ctx, admin, v.ID, ticketing.SeatMap{Sections: []ticketing.Section{{Name: "Platea", Rows: []ticketing.SeatRow{
+		{Name: "A", From: 1, To: 3, Category: "stalls"}}}}}); err != nil {
+		t.Fatal(err)
+	}
+	p, err := svc.CreatePerformance(ctx, admin, ticketing.Performance{VenueID: v.ID, Title: "La locandiera",
+		StartsAt: time.Now().Add(48 * time.Hour), Prices: map[string]int64{"stalls": 2500}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(env.Server)
+	t.Cleanup(srv.Close)
+	return env, srv, p
+}
+
+// The theatre pages say how seats are paid: on a hub without card
+// payments, with wallet credit only; with card payments, credit or card.
+// They offered the card on a hub that takes none.
+func TestTheatrePagesOfferTheCardOnlyWhenOn(t *testing.T) {
+	t.Parallel()
+	for _, card := range []bool{false, true} {
+		var more []func(*testEnv, *Deps)
+		if card {
+			more = append(more, withStripe, withPublishableKey)
+		}
+		env, srv, p := cardOffTheatre(t, more...)
+		anna, _ := env.account(t, identity.RoleCitizen)
+		visitor := webtest.NewPageClient(t, srv.URL)
+		citizen := webtest.SignedIn(t, srv.URL, anna.Email, testPassword)
+		for _, tc := range []struct {
+			lang, signIn, hint, cardWords string
+		}{
+			{"it", "si pagano con il credito del portafoglio", "I posti si pagano con il credito del portafoglio", "carta"},
+			{"en", "they are paid with your wallet credit", "Pay for the seats with your wallet credit", "by card"},
+		} {
+			chooseLanguage(t, visitor, tc.lang, "/aiuto")
+			chooseLanguage(t, citizen, tc.lang, "/theatre")
+			_, body := visitor.Get("/theatre")
+			text := readableText(body)
+			i := strings.Index(text, tc.signIn)
+			if i < 0 {
+				t.Fatalf("card %v, %s: the programme does not say how tickets are paid:\n%s", card, tc.lang, text)
+			}
+			if said := strings.Contains(text[i:i+len(tc.signIn)+40], tc.cardWords); said != card {
+				t.Errorf("card %v, %s: the programme says %q", card, tc.lang, text[i:i+len(tc.signIn)+40])
+			}
+			_, body = citizen.Get("/theatre/performances/" + p.ID)
+			text = readableText(body)
+			if i = strings.Index(text, tc.hint); i < 0 {
+				t.Fatalf("card %v, %s: the hall does not say how seats are paid:\n%s", card, tc.lang, text)
+			}
+			if said := strings.Contains(text[i:i+len(tc.hint)+20], tc.cardWords); said != card {
+				t.Errorf("card %v, %s: the hall says %q", card, tc.lang, text[i:i+len(tc.hint)+20])
+			}
+		}
+	}
+}
