@@ -2,7 +2,9 @@ package web
 
 import (
 	"context"
+	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -79,5 +81,42 @@ func TestTheatrePagesOfferTheCardOnlyWhenOn(t *testing.T) {
 				t.Errorf("card %v, %s: the hall says %q", card, tc.lang, text[i:i+len(tc.hint)+20])
 			}
 		}
+	}
+}
+
+// On a hub without card payments but with top-ups, a card payment posted
+// to the order page is refused as the API refuses it, 503, saying card
+// payments are not available, not that the site has no top-ups: the page
+// beside it offers one. It said "This site offers neither top-ups nor
+// card payments."
+func TestOrderPageCardPaymentWithoutCards(t *testing.T) {
+	t.Parallel()
+	env, srv, p := cardOffTheatre(t)
+	anna, _ := env.account(t, identity.RoleCitizen)
+	o, err := env.Deps.Ticketing.Hold(context.Background(), identity.Caller{AccountID: anna.ID,
+		Grants: []identity.Grant{{Role: identity.RoleCitizen}}}, p.ID, []string{"Platea/A/1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pc := webtest.SignedIn(t, srv.URL, anna.Email, testPassword)
+	for _, tc := range []struct{ lang, want string }{
+		{"it", "Su questo sito non si paga con la carta"},
+		{"en", "Card payments are not available on this site"},
+	} {
+		chooseLanguage(t, pc, tc.lang, "/theatre")
+		path := "/theatre/orders/" + o.ID
+		res, body := pc.Post(path+"/pay", url.Values{"csrf_token": {pc.CSRF(path)}, "method": {"card"}})
+		text := readableText(body)
+		if res.StatusCode != http.StatusServiceUnavailable || !strings.Contains(text, tc.want) ||
+			strings.Contains(text, "ricaricare") || strings.Contains(text, "top-ups") {
+			t.Errorf("%s: card payment on a hub without cards: %d\n%s", tc.lang, res.StatusCode, text)
+		}
+		if !strings.Contains(body, `data-testid="order-topup"`) {
+			t.Errorf("%s: the order page no longer offers the top-up", tc.lang)
+		}
+	}
+	if got, _ := env.Deps.Ticketing.Order(context.Background(), identity.Caller{AccountID: anna.ID,
+		Grants: []identity.Grant{{Role: identity.RoleCitizen}}}, o.ID); got.Status != ticketing.OrderHeld || got.PaymentIntentID != "" {
+		t.Errorf("the order after the refused card payment: %+v", got)
 	}
 }

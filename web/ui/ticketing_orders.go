@@ -192,7 +192,11 @@ func (s *theatrePages) handleOrderPay(w http.ResponseWriter, r *http.Request, c 
 		http.Redirect(w, r, orderPath(id), http.StatusSeeOther)
 	case ticketing.PayCard:
 		if !s.pay.cardEnabled() {
-			s.orderRefused(w, r, c, id, apperr.R(apperr.Unavailable, "payments_off", "Card payments are not available on this hub."))
+			// The page says the card is not taken here, as the API does:
+			// payments_off's own words say there are no top-ups either,
+			// untrue on a hub with test top-ups.
+			err := apperr.R(apperr.Unavailable, "payments_off", "Card payments are not available on this hub.")
+			s.orderWithError(w, r, c, id, httpx.StatusFor(err), err, func(l *locale, _ orderPage) string { return l.T("pay.order.card_off") })
 			return
 		}
 		o, err := s.ticketing.CardPayable(ctx, c, id)
