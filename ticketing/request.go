@@ -12,14 +12,15 @@ import (
 // JSON API's body or the theatre admin page's form: times are RFC 3339, or
 // local times in the city's time zone written "2026-12-01T20:30". The end is
 // ends_at or the start plus duration_minutes (not both); without either the
-// defaults of CreatePerformance apply.
+// defaults of CreatePerformance apply. DurationMinutes is a pointer so that
+// an explicit 0, out of bounds, is told from absent (or null).
 type PerformanceRequest struct {
 	VenueID         string           `json:"venue_id"`
 	Title           string           `json:"title"`
 	StartsAt        string           `json:"starts_at"`
 	DoorsOpen       string           `json:"doors_open"`
 	EndsAt          string           `json:"ends_at"`
-	DurationMinutes int              `json:"duration_minutes"`
+	DurationMinutes *int             `json:"duration_minutes"`
 	Prices          map[string]int64 `json:"prices_cents"`
 	SalesOpen       string           `json:"sales_open"`
 	SalesClose      string           `json:"sales_close"`
@@ -135,13 +136,15 @@ func (in PerformanceRequest) Performance(id string, zone *time.Location) (Perfor
 	if p.EndsAt, err = cityTime("ends_at", in.EndsAt, zone); err != nil {
 		return p, err
 	}
-	switch {
-	case in.DurationMinutes != 0 && !p.EndsAt.IsZero():
-		return p, apperr.R(apperr.Invalid, "invalid_ends_at", "Give the end or the duration, not both.")
-	case in.DurationMinutes < 0 || in.DurationMinutes > int(MaxDuration/time.Minute):
-		return p, apperr.R(apperr.Invalid, "invalid_duration", "The duration must be 1 to %d minutes.", int(MaxDuration/time.Minute))
-	case in.DurationMinutes > 0 && !p.StartsAt.IsZero():
-		p.EndsAt = p.StartsAt.Add(time.Duration(in.DurationMinutes) * time.Minute)
+	if d := in.DurationMinutes; d != nil {
+		switch {
+		case !p.EndsAt.IsZero():
+			return p, apperr.R(apperr.Invalid, "invalid_ends_at", "Give the end or the duration, not both.")
+		case *d < 1 || *d > int(MaxDuration/time.Minute):
+			return p, apperr.R(apperr.Invalid, "invalid_duration", "The duration must be 1 to %d minutes.", int(MaxDuration/time.Minute))
+		case !p.StartsAt.IsZero():
+			p.EndsAt = p.StartsAt.Add(time.Duration(*d) * time.Minute)
+		}
 	}
 	p.SalesClose, err = cityTime("sales_close", in.SalesClose, zone)
 	return p, err

@@ -93,7 +93,7 @@ func init() {
 		"TicketCodeRequest.performance_id":     newObj("description", "The performance the door is checking tickets for (GET /api/v1/door/performances)."),
 		"PerformanceRequest.title":             newObj("minLength", 1),
 		"PerformanceRequest.starts_at":         newObj("description", "An RFC 3339 time, or a local time in the city's zone such as 2026-12-01T20:30; in the years 2000 to 2999."),
-		"PerformanceRequest.duration_minutes":  newObj("description", "Instead of ends_at: how long the performance lasts, 1 to 720 minutes (0, as absent, gives none).", "minimum", 0, "maximum", 720),
+		"PerformanceRequest.duration_minutes":  newObj("description", "Instead of ends_at: how long the performance lasts, 1 to 720 minutes (0 is invalid_duration); absent or null: none, the end is ends_at or its default.", "minimum", 1, "maximum", 720),
 		"PerformanceRequest.self_cancel_hours": newObj("description", "Buyers may cancel their own paid orders until this many hours before the start (0: until the start); absent or null: only an administrator refunds.", "minimum", 0, "maximum", ticketing.MaxSelfCancelHours),
 	} {
 		openAPIFieldNotes[k] = v

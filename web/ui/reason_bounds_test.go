@@ -35,7 +35,7 @@ func TestReasonWordsNameTheDomainsConstants(t *testing.T) {
 	local := func(t time.Time) string { return t.Format("2006-01-02T15:04") }
 	perf := func(edit func(*ticketing.PerformanceRequest)) error {
 		in := ticketing.PerformanceRequest{VenueID: "ven_1", Title: "Filumena Marturano", StartsAt: local(start), DoorsOpen: local(start.Add(-time.Hour)),
-			DurationMinutes: 120, SalesOpen: local(start.AddDate(0, -1, 0)), SalesClose: local(start), Prices: map[string]int64{"platea": 2000}}
+			DurationMinutes: new(120), SalesOpen: local(start.AddDate(0, -1, 0)), SalesClose: local(start), Prices: map[string]int64{"platea": 2000}}
 		edit(&in)
 		p, err := in.Performance("", time.UTC)
 		if err != nil {
@@ -50,10 +50,10 @@ func TestReasonWordsNameTheDomainsConstants(t *testing.T) {
 		}),
 	}
 	ends := []error{
-		perf(func(in *ticketing.PerformanceRequest) { in.DurationMinutes, in.EndsAt = 0, "dopo" }),
+		perf(func(in *ticketing.PerformanceRequest) { in.DurationMinutes, in.EndsAt = nil, "dopo" }),
 		perf(func(in *ticketing.PerformanceRequest) { in.EndsAt = local(start.Add(time.Hour)) }),
 		perf(func(in *ticketing.PerformanceRequest) {
-			in.DurationMinutes, in.EndsAt = 0, local(start.Add(ticketing.MaxDuration+time.Hour))
+			in.DurationMinutes, in.EndsAt = nil, local(start.Add(ticketing.MaxDuration+time.Hour))
 		}),
 	}
 	purchases := []error{

@@ -344,10 +344,13 @@ func (s *theatrePages) handleTheatreAdminCreatePerformance(w http.ResponseWriter
 	if err != nil {
 		f.fail("prices", priceLineText(l, err))
 	}
-	minutes := 0
+	// Blank: the default end (CreatePerformance).
+	var minutes *int
 	if d := f.Values["duration_minutes"]; d != "" {
-		if minutes, err = strconv.Atoi(d); err != nil || minutes < 1 {
+		if n, err := strconv.Atoi(d); err != nil || n < 1 {
 			f.fail("duration_minutes", l.T("staff.err.duration"))
+		} else {
+			minutes = &n
 		}
 	}
 	// Blank: buyers cannot cancel on their own, only an administrator refunds.

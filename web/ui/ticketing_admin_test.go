@@ -148,7 +148,7 @@ func TestTheatreReasonWordsTakeTheDomainsValues(t *testing.T) {
 // refusal.
 func TestTicketingWordsNameTheDomainsBounds(t *testing.T) {
 	locales := New(Deps{}).site.pages.locales
-	_, duration := ticketing.PerformanceRequest{VenueID: "ven_1", Title: "Filumena Marturano", StartsAt: "2099-03-14T20:45", DurationMinutes: int(ticketing.MaxDuration/time.Minute) + 1,
+	_, duration := ticketing.PerformanceRequest{VenueID: "ven_1", Title: "Filumena Marturano", StartsAt: "2099-03-14T20:45", DurationMinutes: new(int(ticketing.MaxDuration/time.Minute) + 1),
 		Prices: map[string]int64{"platea": 2000}}.Performance("", time.UTC)
 	for _, tc := range []struct {
 		lang string
