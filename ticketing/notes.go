@@ -14,6 +14,7 @@ const (
 	NoteReleased                = "released by the buyer"
 	NoteCancelledByAdmin        = "cancelled by an administrator"
 	NoteCancelledByBuyer        = "cancelled by the buyer"
+	NotePerformanceCancelled    = "the performance was cancelled"
 	NoteCancelledWhileDisputed  = "performance cancelled while the card payment is disputed: the dispute settles the money"
 	NoteRefundedAtStripe        = "refunded at Stripe"
 	NoteDisputeWonRefunded      = "card dispute won after the performance was cancelled: refunded to the card"
@@ -52,7 +53,7 @@ func PartialRefundOf(part string) (money.Cents, bool) {
 
 // OrderNotes are the notes above, by the name their translations go by.
 var OrderNotes = map[string]string{
-	NoteReleased: "released", NoteCancelledByAdmin: "cancelled_by_admin", NoteCancelledByBuyer: "cancelled_by_buyer", NoteCancelledWhileDisputed: "cancelled_while_disputed",
+	NoteReleased: "released", NoteCancelledByAdmin: "cancelled_by_admin", NoteCancelledByBuyer: "cancelled_by_buyer", NotePerformanceCancelled: "performance_cancelled", NoteCancelledWhileDisputed: "cancelled_while_disputed",
 	NoteRefundedAtStripe: "refunded_at_stripe", NoteDisputeWonRefunded: "dispute_won_refunded", NoteDisputeLost: "dispute_lost",
 	NoteOrderCancelledBeforePay: "order_cancelled_before_payment", NotePerformanceCancelledPay: "performance_cancelled_before_payment",
 	NotePaidAfterTheEnd: "paid_after_the_end", NoteHoldExpiredSalesClosed: "hold_expired_sales_closed", NoteHoldExpiredSeatSold: "hold_expired_seat_sold",

@@ -293,7 +293,9 @@ func (s *Service) CancelPerformance(ctx context.Context, c identity.Caller, id s
 			}
 		}
 		for _, id := range orders {
-			if _, err := s.refundTx(ctx, tx, c, id, true, ""); err != nil {
+			// The note tells the buyer's pages, and the staff's, why the
+			// order was refunded: an administrator's refund has none.
+			if _, err := s.refundNoted(ctx, tx, c, id, true, "", NotePerformanceCancelled); err != nil {
 				return fmt.Errorf("refund order %s: %w", id, err)
 			}
 		}
