@@ -23,6 +23,10 @@ import (
 // other performances whose tickets an offline scanner can name).
 const MaxDoorPerformances = 8
 
+// ReasonNotYourVenue refuses a ticket for a venue the door staff do not
+// check: a refusal of the ticket (the door turns it away), though 403.
+const ReasonNotYourVenue = "not_your_venue"
+
 // DoorPerformance is a performance as the door sees it.
 type DoorPerformance struct {
 	Performance
@@ -305,7 +309,7 @@ func cityDateTime(t time.Time, zone *time.Location) string {
 // ticket, a closed door, a ticket already used.
 func admissible(t TicketView, p Performance, c identity.Caller, now time.Time, zone *time.Location) error {
 	if !c.HasIn(identity.RoleDoor, t.VenueID) {
-		return apperr.R(apperr.Forbidden, "not_your_venue", "This ticket is for another venue.")
+		return apperr.R(apperr.Forbidden, ReasonNotYourVenue, "This ticket is for another venue.")
 	}
 	if t.PerformanceID != p.ID {
 		return otherPerformance(t, zone)

@@ -318,7 +318,7 @@ func (s *Service) recordOfflineEntryTx(ctx context.Context, tx Tx, c identity.Ca
 	p := perfs[tv.PerformanceID]
 	switch {
 	case !c.HasIn(identity.RoleDoor, tv.VenueID):
-		return rejected(apperr.R(apperr.Forbidden, "not_your_venue", "This ticket is for another venue."))
+		return rejected(apperr.R(apperr.Forbidden, ReasonNotYourVenue, "This ticket is for another venue."))
 	case tv.PerformanceID != performanceID:
 		return rejected(otherPerformance(tv, s.zone))
 	case at.Before(p.DoorsOpen.Add(-OfflineClockSkew)):

@@ -36,6 +36,21 @@ func doorRefusal(l *locale, err error) string {
 	return l.T("tickets.scan.error." + reason)
 }
 
+// notJudged says whether a refused check-in was no verdict on the ticket:
+// a refusal of the person (403, such as a role taken away) or of the pace
+// (429). A ticket for another venue is refused as a ticket, though 403:
+// the door must turn it away, as one for another performance (scanner.js
+// tells them apart the same way).
+func notJudged(err error) bool {
+	switch httpx.StatusFor(err) {
+	case http.StatusForbidden:
+		return apperr.ReasonOf(err) != ticketing.ReasonNotYourVenue
+	case http.StatusTooManyRequests:
+		return true
+	}
+	return false
+}
+
 // handleTicketScan checks a ticket in from the scanner page (registered
 // with pageAction: session cookie, CSRF header, door_staff role). It
 // answers the scanner's JSON (title, message, outcome) or problem+json in
@@ -86,7 +101,7 @@ func (s *theatrePages) ticketScanForm(w http.ResponseWriter, r *http.Request, c 
 		// A refusal of the person or of the pace is no verdict on the
 		// ticket: "not checked", as the page's script says it.
 		title := l.T("door.refused")
-		if status == http.StatusForbidden || status == http.StatusTooManyRequests {
+		if notJudged(err) {
 			title = l.T("scan.result.not_checked")
 			httpx.SetRetryAfter(w, err)
 		}

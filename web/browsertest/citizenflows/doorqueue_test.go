@@ -269,4 +269,11 @@ func TestDoorQueueRecordsOfflineEntries(t *testing.T) {
 	if got := scan(ticket.TypedCode, "is-error"); !strings.Contains(got, "Codice non controllato") || !strings.Contains(got, "Troppi codici") || strings.Contains(got, "Ingresso negato") {
 		t.Fatalf("a code shown while the door is held back: %q", got)
 	}
+	// A ticket for another venue is judged, though 403: refused, as one for
+	// another performance. It was shown as "Codice non controllato".
+	f.Eval(`(() => { window.fetch = () => Promise.resolve(new Response(JSON.stringify({status: 403, code: "forbidden", reason: "not_your_venue",
+		detail: "Questo biglietto è per un altro teatro."}), {status: 403, headers: {"Content-Type": "application/problem+json"}})); return true; })()`, nil)
+	if got := scan(ticket.TypedCode, "is-error"); !strings.Contains(got, "Ingresso negato") || !strings.Contains(got, "altro teatro") || strings.Contains(got, "non controllato") {
+		t.Fatalf("another venue's ticket: %q", got)
+	}
 }

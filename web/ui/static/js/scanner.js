@@ -28,8 +28,11 @@
   };
   // Nor is a refusal of the person (a role taken away, 403) or of the pace
   // (too many wrong codes, 429): the code was not judged, and the page says
-  // so with the hub's reason rather than "refused".
-  var notJudged = function (res) { return res.status === 403 || res.status === 429; };
+  // so with the hub's reason rather than "refused". A ticket for another
+  // venue (403 not_your_venue) was judged: the door turns it away.
+  var notJudged = function (res, data) {
+    return (res.status === 403 && !(data && data.reason === "not_your_venue")) || res.status === 429;
+  };
   var result = root.querySelector(".scan-result");
   var form = root.querySelector(".scan-form");
   var codeInput = form.querySelector("[name=code]");
@@ -494,7 +497,7 @@
           clearFields();
         } else if (sessionEnded(res, data)) {
           show("error", msg("signed-out"), "");
-        } else if (notJudged(res)) {
+        } else if (notJudged(res, data)) {
           show("error", msg("not-checked"), data.detail || "");
         } else {
           show("error", data.heading || msg("error"), data.detail || "");
@@ -581,7 +584,7 @@
           if (amountInput) { amountInput.value = ""; }
         } else if (sessionEnded(res, data)) {
           show("error", msg("signed-out"), "");
-        } else if (notJudged(res)) {
+        } else if (notJudged(res, data)) {
           show("error", msg("not-checked"), data.detail || "");
         } else {
           show("error", msg("error"), data.detail || "");
