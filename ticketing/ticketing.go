@@ -10,6 +10,7 @@ package ticketing
 
 import (
 	"cmp"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -413,6 +414,15 @@ type Order struct {
 	// seats go instead): the next card payment is a new attempt, started
 	// under a key of its own (CardAttemptID).
 	CardAttempt int `json:"-"`
+}
+
+// MarshalJSON writes the order with its seats in the order people read
+// them (SortBySeat: A/2 before A/10), wherever an order is answered; the
+// order's own slice stays in lock order, the seats' text order.
+func (o Order) MarshalJSON() ([]byte, error) {
+	type plain Order
+	o.Seats = SortBySeat(o.Seats, func(s OrderSeat) string { return s.SeatID })
+	return json.Marshal(plain(o))
 }
 
 // Dispute states of an order.

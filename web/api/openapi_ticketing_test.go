@@ -78,6 +78,7 @@ func init() {
 		"CategoryNames.categories":             newObj("description", "At most one entry a category code; none: every category reads by the hub's words."),
 		"SeatCategory.named":                   newObj("description", "true: name_it and name_en are the venue's own names for the category (PUT /api/v1/admin/venues/{id}/categories); absent: the hub's words for its code."),
 		"SeatState.category":                   newObj("description", "The code of the seat's category, a stable identifier: categories gives the names to show for it."),
+		"TicketOrder.seats":                    newObj("description", "In the order people read them: section, row, then seat number (Platea/A/2 before Platea/A/10)."),
 		"OrderSeat.category":                   newObj("description", "The code of the seat's category, a stable identifier: the performance's seat map (categories) gives the names to show for it."),
 		"SeatState.state":                      newObj("enum", []string{ticketing.SeatFree, ticketing.SeatHeld, ticketing.SeatSold, ticketing.SeatNotOnSale}),
 		"HoldRequest.seats":                    newObj("minItems", 1, "maxItems", ticketing.MaxSeatsPerOrder),
