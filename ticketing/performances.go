@@ -305,6 +305,59 @@ func (s *Service) CancelPerformance(ctx context.Context, c identity.Caller, id s
 	return out, err
 }
 
+// SeatCount is how many seats of a performance are free and how many
+// held (seats not on sale are neither).
+type SeatCount struct {
+	Free int
+	Held int
+}
+
+// SeatCounts counts the free and held seats of each of ps, by id, as
+// Availability counts them, so that the programme can tell a sold-out
+// performance from one with seats to choose. One read: each venue's seats
+// are read once, each performance's claims once (the programme lists the
+// performances still ahead, a city theatre's few dozen at most).
+func (s *Service) SeatCounts(ctx context.Context, ps []Performance) (map[string]SeatCount, error) {
+	now := s.now()
+	out := make(map[string]SeatCount, len(ps))
+	err := s.store.View(ctx, func(tx Tx) error {
+		venues := map[string][]Seat{}
+		for _, p := range ps {
+			seats, ok := venues[p.VenueID]
+			if !ok {
+				var err error
+				if seats, err = tx.Seats(ctx, p.VenueID); err != nil {
+					return err
+				}
+				venues[p.VenueID] = seats
+			}
+			claims, err := tx.Claims(ctx, p.ID)
+			if err != nil {
+				return err
+			}
+			taken := map[string]string{}
+			for _, c := range claims {
+				if c.Live(now) {
+					taken[c.SeatID] = c.State
+				}
+			}
+			var n SeatCount
+			for _, st := range seats {
+				switch {
+				case taken[st.ID] == ClaimHeld:
+					n.Held++
+				case taken[st.ID] == ClaimSold, p.Prices[st.Category] == 0:
+				default:
+					n.Free++
+				}
+			}
+			out[p.ID] = n
+		}
+		return nil
+	})
+	return out, err
+}
+
 // Performances lists scheduled performances that have not started,
 // soonest first.
 func (s *Service) Performances(ctx context.Context) ([]Performance, error) {

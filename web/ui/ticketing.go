@@ -31,6 +31,9 @@ type theatrePage struct {
 	// Card: the hub takes card payments, so the page may offer the card
 	// beside credit; without them it speaks of credit only.
 	Card bool
+	// Seats are each performance's free and held seats, by id: one with
+	// none free is not offered to choose seats in.
+	Seats map[string]ticketing.SeatCount
 }
 
 // buysTickets reports whether c buys tickets, as the routes of holding
@@ -47,6 +50,10 @@ func (s *theatrePages) handleTheatrePage(w http.ResponseWriter, r *http.Request,
 		return
 	}
 	page := theatrePage{Performances: ps, Buyer: buysTickets(c), Card: s.pay.cardEnabled()}
+	if page.Seats, err = s.ticketing.SeatCounts(ctx, ps); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
 	if page.Buyer {
 		if page.Tickets, err = s.ticketing.MyTickets(ctx, c); err != nil {
 			s.pageError(w, r, err)
