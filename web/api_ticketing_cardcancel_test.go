@@ -366,19 +366,7 @@ func TestOrderPageCardThenChangeOfMind(t *testing.T) {
 	ctx := context.Background()
 	svc := env.Deps.Ticketing
 	admin := identity.Caller{AccountID: "acc_admin", Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
-	v, err := svc.CreateVenue(ctx, admin, ticketing.Venue{Name: "Teatro Comunale", Address: "Corso Garibaldi 1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := svc.SetSeatMap(ctx, admin, v.ID, ticketing.SeatMap{Sections: []ticketing.Section{{Name: "Platea", Rows: []ticketing.SeatRow{
-		{Name: "A", From: 1, To: 3, Category: "stalls"}}}}}); err != nil {
-		t.Fatal(err)
-	}
-	p, err := svc.CreatePerformance(ctx, admin, ticketing.Performance{VenueID: v.ID, Title: "Il berretto a sonagli",
-		StartsAt: time.Now().Add(48 * time.Hour), Prices: map[string]int64{"stalls": 2500}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := smallTheatre(t, svc, "Il berretto a sonagli", 2500)
 	anna, _ := env.account(t, identity.RoleCitizen)
 	cardTopUp(t, env, anna.ID, 2000, "pi_seed_anna_cancel")
 	srv := httptest.NewServer(env.Server)

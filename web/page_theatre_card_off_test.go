@@ -20,22 +20,8 @@ import (
 func cardOffTheatre(t *testing.T, more ...func(*testEnv, *Deps)) (*testEnv, *httptest.Server, ticketing.Performance) {
 	t.Helper()
 	_, env := newTestServer(t, "sqlite", append([]func(*testEnv, *Deps){withWallet(true), withTicketing}, more...)...)
-	ctx := context.Background()
 	svc := env.Deps.Ticketing
-	admin := identity.Caller{AccountID: "acc_admin", Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
-	v, err := svc.CreateVenue(ctx, admin, ticketing.Venue{Name: "Teatro Comunale", Address: "Corso Garibaldi 1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := svc.SetSeatMap(ctx, admin, v.ID, ticketing.SeatMap{Sections: []ticketing.Section{{Name: "Platea", Rows: []ticketing.SeatRow{
-		{Name: "A", From: 1, To: 3, Category: "stalls"}}}}}); err != nil {
-		t.Fatal(err)
-	}
-	p, err := svc.CreatePerformance(ctx, admin, ticketing.Performance{VenueID: v.ID, Title: "La locandiera",
-		StartsAt: time.Now().Add(48 * time.Hour), Prices: map[string]int64{"stalls": 2500}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := smallTheatre(t, svc, "La locandiera", 2500)
 	srv := httptest.NewServer(env.Server)
 	t.Cleanup(srv.Close)
 	return env, srv, p
@@ -119,4 +105,27 @@ func TestOrderPageCardPaymentWithoutCards(t *testing.T) {
 		Grants: []identity.Grant{{Role: identity.RoleCitizen}}}, o.ID); got.Status != ticketing.OrderHeld || got.PaymentIntentID != "" {
 		t.Errorf("the order after the refused card payment: %+v", got)
 	}
+}
+
+// smallTheatre makes the Teatro Comunale with one row of three seats
+// (A/1 to A/3, category stalls) and a performance titled title in two
+// days, its seats at price cents.
+func smallTheatre(t *testing.T, svc *ticketing.Service, title string, price int64) ticketing.Performance {
+	t.Helper()
+	ctx := context.Background()
+	admin := identity.Caller{AccountID: "acc_admin", Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
+	v, err := svc.CreateVenue(ctx, admin, ticketing.Venue{Name: "Teatro Comunale", Address: "Corso Garibaldi 1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.SetSeatMap(ctx, admin, v.ID, ticketing.SeatMap{Sections: []ticketing.Section{{Name: "Platea", Rows: []ticketing.SeatRow{
+		{Name: "A", From: 1, To: 3, Category: "stalls"}}}}}); err != nil {
+		t.Fatal(err)
+	}
+	p, err := svc.CreatePerformance(ctx, admin, ticketing.Performance{VenueID: v.ID, Title: title,
+		StartsAt: time.Now().Add(48 * time.Hour), Prices: map[string]int64{"stalls": price}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

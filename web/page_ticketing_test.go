@@ -8,7 +8,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"cityhub/identity"
 	"cityhub/ticketing"
@@ -29,20 +28,7 @@ func TestSeatPickerBuysWithCredit(t *testing.T) {
 	})
 	ctx := context.Background()
 	svc := env.Deps.Ticketing
-	admin := identity.Caller{AccountID: "acc_admin", Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
-	v, err := svc.CreateVenue(ctx, admin, ticketing.Venue{Name: "Teatro Comunale", Address: "Corso Garibaldi 1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := svc.SetSeatMap(ctx, admin, v.ID, ticketing.SeatMap{Sections: []ticketing.Section{{Name: "Platea", Rows: []ticketing.SeatRow{
-		{Name: "A", From: 1, To: 3, Category: "stalls"}}}}}); err != nil {
-		t.Fatal(err)
-	}
-	p, err := svc.CreatePerformance(ctx, admin, ticketing.Performance{VenueID: v.ID, Title: "Sei personaggi in cerca d'autore",
-		StartsAt: time.Now().Add(48 * time.Hour), Prices: map[string]int64{"stalls": 1800}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := smallTheatre(t, svc, "Sei personaggi in cerca d'autore", 1800)
 	anna, _ := env.account(t, identity.RoleCitizen)
 	if _, err := env.Deps.Wallet.TestTopUp(ctx, anna.ID, 5000, "anna-topup-1"); err != nil {
 		t.Fatal(err)
