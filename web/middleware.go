@@ -48,7 +48,30 @@ func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter 
 // routeInfo carries the pattern the mux matched back out to observe: the
 // middlewares between them (authenticate) pass copies of the request down,
 // so observe's own request never sees r.Pattern.
-type routeInfo struct{ pattern string }
+type routeInfo struct {
+	pattern string
+	// route is how routed takes the request, decided once by routeFirst
+	// (nil when no routeFirst ran).
+	route *routeDecision
+}
+
+// routeDecision is how routed takes a request: refused as not canonical
+// (refuse), handed to the feeds as unrouted (feed), or dispatched on
+// pattern.
+type routeDecision struct {
+	refuse  func(http.ResponseWriter)
+	feed    bool
+	pattern string
+}
+
+// decideRoute is how routed takes r on mux.
+func (s *Server) decideRoute(mux *http.ServeMux, r *http.Request) *routeDecision {
+	if refuse := s.canonicalRefusal(r); refuse != nil {
+		return &routeDecision{refuse: refuse}
+	}
+	pattern, ok := routeOf(mux, r)
+	return &routeDecision{feed: !ok, pattern: pattern}
+}
 
 type routeInfoKey struct{}
 
@@ -61,15 +84,23 @@ type routeInfoKey struct{}
 func (s *Server) routed(mux *http.ServeMux) http.Handler {
 	unroutedFeed := s.feeds.Unrouted(mux)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if s.notCanonical(w, r) {
-			return
+		info, _ := r.Context().Value(routeInfoKey{}).(*routeInfo)
+		var d *routeDecision
+		if info != nil && info.route != nil {
+			d = info.route // routeFirst's, before authentication
+		} else {
+			d = s.decideRoute(mux, r)
 		}
-		pattern, ok := routeOf(mux, r)
-		if !ok {
+		switch {
+		case d.refuse != nil:
+			d.refuse(w)
+			return
+		case d.feed:
 			unroutedFeed.ServeHTTP(w, r)
 			return
 		}
-		if info, ok := r.Context().Value(routeInfoKey{}).(*routeInfo); ok {
+		pattern := d.pattern
+		if info != nil {
 			info.pattern = pattern
 		}
 		if s.replay.Keyed(r, pattern) {
@@ -90,38 +121,30 @@ func routeOf(mux *http.ServeMux, r *http.Request) (string, bool) {
 	return pattern, true
 }
 
-// routeFirst tells observe, before authentication, the route that routed
-// will count r under, so that a request whose token is refused (a 401
-// before routed runs) is counted under the route it was sent to, as one
-// without a token is. A path routed refuses as not canonical stays
-// unmatched.
+// routeFirst decides, before authentication, how routed will take r, and
+// tells observe the route it counts r under, so that a request whose token
+// is refused (a 401 before routed runs) is counted under the route it was
+// sent to, as one without a token is. A path routed refuses as not
+// canonical stays unmatched. routed takes the decision made here rather
+// than matching the request on the mux a second time.
 func (s *Server) routeFirst(mux *http.ServeMux, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if info, ok := r.Context().Value(routeInfoKey{}).(*routeInfo); ok && s.canonicalRefusal(r) == nil {
-			if pattern, ok := routeOf(mux, r); ok {
-				info.pattern = pattern
+		if info, ok := r.Context().Value(routeInfoKey{}).(*routeInfo); ok {
+			info.route = s.decideRoute(mux, r)
+			if d := info.route; d.refuse == nil && !d.feed {
+				info.pattern = d.pattern
 			}
 		}
 		next.ServeHTTP(w, r)
 	})
 }
 
-// notCanonical answers a machine's request whose path is not canonical
+// canonicalRefusal answers a machine's request whose path is not canonical
 // ("/api/v1/a/../me", "/api/v1//me") with an error that names the
-// canonical path, and reports whether it did. The mux would answer with a
-// bare redirect, which a client may follow with its body to another
-// endpoint than the one it meant; a page's path is still redirected, as a
-// browser expects.
-func (s *Server) notCanonical(w http.ResponseWriter, r *http.Request) bool {
-	refuse := s.canonicalRefusal(r)
-	if refuse == nil {
-		return false
-	}
-	refuse(w)
-	return true
-}
-
-// canonicalRefusal is how notCanonical answers r, nil when it lets r on.
+// canonical path; nil when it lets r on. The mux would answer with a bare
+// redirect, which a client may follow with its body to another endpoint
+// than the one it meant; a page's path is still redirected, as a browser
+// expects.
 func (s *Server) canonicalRefusal(r *http.Request) func(http.ResponseWriter) {
 	if r.Method == http.MethodConnect {
 		return nil
