@@ -87,6 +87,7 @@ func New(cfg Config, log *slog.Logger) (*Transport, error) {
 			return nil, fmt.Errorf("smtp url %s: bad port", config.Redact(cfg.URL))
 		}
 	}
+	opportunistic := false
 	switch u.Scheme {
 	case "smtp":
 		if port == 0 {
@@ -97,7 +98,7 @@ func New(cfg Config, log *slog.Logger) (*Transport, error) {
 		switch tlsMode {
 		case "", "starttls":
 		case "opportunistic":
-			policy = gomail.TLSOpportunistic
+			policy, opportunistic = gomail.TLSOpportunistic, true
 		case "none":
 			policy = gomail.NoTLS
 		default:
@@ -134,7 +135,7 @@ func New(cfg Config, log *slog.Logger) (*Transport, error) {
 		return nil, fmt.Errorf("smtp: sender address %q: %w", cfg.From, err)
 	}
 	return &Transport{host: u.Hostname(), opts: opts, from: cfg.From, timeout: cfg.Timeout, redacted: config.Redact(cfg.URL), user: user,
-		probeOpts: probeOpts, opportunistic: u.Scheme == "smtp" && u.Query().Get("tls") == "opportunistic", log: log}, nil
+		probeOpts: probeOpts, opportunistic: opportunistic, log: log}, nil
 }
 
 // String is the server's URL without the password.
