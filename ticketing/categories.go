@@ -48,6 +48,24 @@ var categoryWords = map[string]struct{ it, en string }{
 	"boxes":         {"Palchi", "Boxes"},
 }
 
+// SectionName is a seat map's section as people read it in lang ("en",
+// else Italian): the words categoryWords gives a hall's part it knows
+// (whatever its case: "Platea" is the stalls in English), else the
+// section as the seat map names it, the venue's own word in both
+// languages. The section itself stays the seat's identifier (SeatID), the
+// same in every language; this is what a ticket, a receipt, the seat
+// picker and the door show for it, so they all say the same.
+func SectionName(section, lang string) string {
+	w, ok := categoryWords[strings.ToLower(section)]
+	switch {
+	case !ok:
+		return section
+	case lang == "en":
+		return w.en
+	}
+	return w.it
+}
+
 // CategoryOf is a category code as buyers read it: the names categoryWords
 // gives a code it knows (in whatever case it was typed), else the code
 // made readable, underscores and hyphens as spaces and its first letter a

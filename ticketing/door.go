@@ -75,6 +75,8 @@ type DoorTicket struct {
 	StartsAt      time.Time `json:"starts_at"`
 	VenueName     string    `json:"venue_name"`
 	Section       string    `json:"section"`
+	SectionNameIT string    `json:"section_name_it"`
+	SectionNameEN string    `json:"section_name_en"`
 	Row           string    `json:"row"`
 	Number        int       `json:"number"`
 }
@@ -82,7 +84,7 @@ type DoorTicket struct {
 func doorTicket(tv TicketView) DoorTicket {
 	return DoorTicket{ID: tv.ID, PerformanceID: tv.PerformanceID, VenueID: tv.VenueID, SeatID: tv.SeatID, Status: tv.Status,
 		CheckedInAt: tv.CheckedInAt, Title: tv.Title, StartsAt: tv.StartsAt, VenueName: tv.VenueName, Section: tv.Section,
-		Row: tv.Row, Number: tv.Number}
+		SectionNameIT: tv.SectionNameIT, SectionNameEN: tv.SectionNameEN, Row: tv.Row, Number: tv.Number}
 }
 
 func requireDoor(c identity.Caller) error {

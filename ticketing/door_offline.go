@@ -125,9 +125,13 @@ type DoubleEntryRow struct {
 // which device.
 type DoubleEntry struct {
 	TicketID string `json:"ticket_id"`
-	Section  string `json:"section"`
-	Row      string `json:"row"`
-	Number   int    `json:"number"`
+	// Section is as the seat's id names it; SectionNameIT and
+	// SectionNameEN as people read it (SectionName).
+	Section       string `json:"section"`
+	SectionNameIT string `json:"section_name_it"`
+	SectionNameEN string `json:"section_name_en"`
+	Row           string `json:"row"`
+	Number        int    `json:"number"`
 	// Reason is already_checked_in or ticket_cancelled.
 	Reason    string    `json:"reason"`
 	EnteredAt time.Time `json:"entered_at"`
@@ -460,6 +464,7 @@ func (s *Service) DoubleEntries(ctx context.Context, c identity.Caller, performa
 			d := DoubleEntry{TicketID: e.TicketID, Reason: e.Reason, EnteredAt: e.EnteredAt, FirstCheckedInAt: e.FirstCheckedInAt,
 				StaffID: e.StaffID, StaffName: e.StaffName, Device: e.Device, EntryID: e.EntryID, RecordedAt: e.RecordedAt}
 			d.Section, d.Row, d.Number = seatParts(e.SeatID)
+			d.SectionNameIT, d.SectionNameEN = SectionName(d.Section, "it"), SectionName(d.Section, "en")
 			out.Entries = append(out.Entries, d)
 		}
 		return nil

@@ -110,6 +110,8 @@ func (s *Service) purchaseEmail(ctx context.Context, tx Tx, o Order, p Performan
 	for _, t := range SortBySeat(tickets, func(t Ticket) string { return t.SeatID }) {
 		line := mail.TicketLine{Code: t.Code, PriceCents: t.PriceCents}
 		line.Section, line.Row, line.Number = seatParts(t.SeatID)
+		// In the buyer's language, as the pages name it (SectionName).
+		line.Section = SectionName(line.Section, r.Locale)
 		data.Tickets = append(data.Tickets, line)
 	}
 	m, err := s.mail.TicketsPurchased(r, data)

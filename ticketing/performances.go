@@ -423,6 +423,18 @@ type Availability struct {
 	// with its price at the performance: what a seat's category code
 	// stands for.
 	Categories []Category `json:"categories"`
+	// Sections are the hall's sections, in the order of its seat map,
+	// each as its seats' section names it and as people read it in each
+	// language (SectionName).
+	Sections []SectionNames `json:"sections"`
+}
+
+// SectionNames is a section of a hall, as a seat's section names it, and
+// as people read it in Italian and in English.
+type SectionNames struct {
+	Section string `json:"section"`
+	NameIT  string `json:"name_it"`
+	NameEN  string `json:"name_en"`
 }
 
 // Availability shows which seats of a performance are free. NotFound.
@@ -460,7 +472,11 @@ func (s *Service) Availability(ctx context.Context, performanceID string) (Avail
 		for i, k := range out.Categories {
 			out.Categories[i].PriceCents = p.Prices[k.Code]
 		}
+		out.Sections = []SectionNames{}
 		for _, st := range seats {
+			if n := len(out.Sections); n == 0 || out.Sections[n-1].Section != st.Section {
+				out.Sections = append(out.Sections, SectionNames{Section: st.Section, NameIT: SectionName(st.Section, "it"), NameEN: SectionName(st.Section, "en")})
+			}
 			ss := SeatState{Seat: st, PriceCents: p.Prices[st.Category], State: SeatFree}
 			// A seat sold or held stays so when its category loses its price
 			// afterwards: the seat is taken, whatever is on sale now.

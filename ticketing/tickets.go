@@ -22,11 +22,24 @@ type TicketView struct {
 	// until then (DoorsOpenAt).
 	EndsAt    time.Time `json:"ends_at"`
 	VenueName string    `json:"venue_name"`
-	Section   string    `json:"section"`
-	Row       string    `json:"row"`
-	Number    int       `json:"number"`
+	// Section is the seat's section as its id names it; SectionNameIT and
+	// SectionNameEN are how people read it in each language (SectionName).
+	Section       string `json:"section"`
+	SectionNameIT string `json:"section_name_it"`
+	SectionNameEN string `json:"section_name_en"`
+	Row           string `json:"row"`
+	Number        int    `json:"number"`
 	// TypedCode is shown to the holder only, while the ticket is valid.
 	TypedCode string `json:"code,omitempty"`
+}
+
+// SectionIn is the ticket's section as people read it in lang ("en",
+// else Italian).
+func (tv TicketView) SectionIn(lang string) string {
+	if lang == "en" {
+		return tv.SectionNameEN
+	}
+	return tv.SectionNameIT
 }
 
 func (s *Service) view(ctx context.Context, tx Tx, t Ticket, owner bool, perfs map[string]Performance, venues map[string]Venue) (TicketView, error) {
@@ -48,6 +61,7 @@ func (s *Service) view(ctx context.Context, tx Tx, t Ticket, owner bool, perfs m
 	}
 	tv := TicketView{Ticket: t, Title: p.Title, StartsAt: p.StartsAt, EndsAt: p.EndsAt, VenueName: v.Name}
 	tv.Section, tv.Row, tv.Number = seatParts(t.SeatID)
+	tv.SectionNameIT, tv.SectionNameEN = SectionName(tv.Section, "it"), SectionName(tv.Section, "en")
 	if p.Status == PerformanceCancelled && tv.Status == TicketValid {
 		tv.Status = TicketCancelled
 	}
@@ -180,7 +194,13 @@ func (s *Service) WalletItems(ctx context.Context, accountID string) ([]wallet.I
 		// It is good at the door until the performance ends, not only
 		// until it starts.
 		ends, starts := t.EndsAt, t.StartsAt
+		// The API's seat names the section as the seat's id does, the
+		// same in every language; a page reads Seats in its own.
 		seat := fmt.Sprintf("%s %s, %d", t.Section, t.Row, t.Number)
+		seats := map[string]string{
+			"it": fmt.Sprintf("%s %s, %d", t.SectionNameIT, t.Row, t.Number),
+			"en": fmt.Sprintf("%s %s, %d", t.SectionNameEN, t.Row, t.Number),
+		}
 		items = append(items, wallet.Item{
 			Kind: "ticket", ID: t.ID, Title: t.Title,
 			// The API's subtitle writes the date as ISO 8601 does, which
@@ -188,7 +208,7 @@ func (s *Service) WalletItems(ctx context.Context, accountID string) ([]wallet.I
 			// English reader); the pages write it in their own language
 			// from StartsAt.
 			Subtitle: fmt.Sprintf("%s · %s · %s", t.VenueName, t.StartsAt.In(s.zone).Format("2006-01-02 15:04"), seat),
-			StartsAt: &starts, Place: t.VenueName, Seat: seat,
+			StartsAt: &starts, Place: t.VenueName, Seat: seat, Seats: seats,
 			Status: t.Status, Expires: &ends, At: t.IssuedAt, HasQR: t.Status == TicketValid,
 			Link: "/theatre#" + t.ID,
 		})

@@ -33,6 +33,9 @@ type Item struct {
 	StartsAt *time.Time `json:"-"`
 	Place    string     `json:"-"`
 	Seat     string     `json:"-"`
+	// Seats is Seat in each language the source names it in, by language
+	// code, as Titles is the title.
+	Seats map[string]string `json:"-"`
 }
 
 // ItemSource lists a citizen's items of one kind.

@@ -51,7 +51,7 @@ func TestWalletTicketSubtitleWritesTheDate(t *testing.T) {
 	year := starts.Year()
 	for _, tc := range []struct{ lang, want string }{
 		{"it", "Teatro Comunale · 1º gennaio " + strconv.Itoa(year) + ", 20:30 · Platea A, 2"},
-		{"en", "Teatro Comunale · 1 January " + strconv.Itoa(year) + ", 20:30 · Platea A, 2"},
+		{"en", "Teatro Comunale · 1 January " + strconv.Itoa(year) + ", 20:30 · Stalls A, 2"},
 	} {
 		u, _ := url.Parse(srv.URL)
 		pc.Client.Jar.SetCookies(u, []*http.Cookie{{Name: "cityhub_lang", Value: tc.lang}})

@@ -85,6 +85,9 @@ type seatPickerPage struct {
 }
 
 type pickerSection struct {
+	// ID is the section as the seat map names it; Name as people read
+	// it in the page's language (ticketing.SectionName).
+	ID   string
 	Name string
 	Rows []pickerRow
 }
@@ -167,8 +170,8 @@ func (s *theatrePages) showSeatPicker(w http.ResponseWriter, r *http.Request, c 
 			continue
 		}
 		n := len(page.Sections)
-		if n == 0 || page.Sections[n-1].Name != st.Section {
-			page.Sections = append(page.Sections, pickerSection{Name: st.Section})
+		if n == 0 || page.Sections[n-1].ID != st.Section {
+			page.Sections = append(page.Sections, pickerSection{ID: st.Section, Name: ticketing.SectionName(st.Section, l.Lang)})
 			n++
 		}
 		sec := &page.Sections[n-1]

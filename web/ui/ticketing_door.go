@@ -164,7 +164,7 @@ const DoorRefreshHeader = "X-Door-List-Refresh"
 func doubleRows(l *locale, des []ticketing.DoubleEntry) []doorDouble {
 	out := make([]doorDouble, 0, len(des))
 	for _, e := range des {
-		dd := doorDouble{At: e.EnteredAt, Seat: l.T("tickets.scan.doubles.seat_value", e.Section, e.Row, e.Number),
+		dd := doorDouble{At: e.EnteredAt, Seat: l.T("tickets.scan.doubles.seat_value", ticketing.SectionName(e.Section, l.Lang), e.Row, e.Number),
 			Why: l.T("tickets.scan.doubles.ticket_cancelled"), By: e.StaffName, Device: e.Device}
 		if e.Reason == "already_checked_in" {
 			// To the second, as the entry's own time: two entries of one
@@ -237,9 +237,9 @@ func (s *theatrePages) handleOfflineEntries(w http.ResponseWriter, r *http.Reque
 		case res.Outcome == ticketing.EntryDouble && res.Ticket != nil:
 			t := res.Ticket
 			if res.Reason == "already_checked_in" {
-				a.Message = l.T("tickets.scan.queue.double", t.Title, t.Section, t.Row, t.Number, l.Clock(res.CheckedInAt))
+				a.Message = l.T("tickets.scan.queue.double", t.Title, ticketing.SectionName(t.Section, l.Lang), t.Row, t.Number, l.Clock(res.CheckedInAt))
 			} else {
-				a.Message = l.T("tickets.scan.queue.cancelled", t.Title, t.Section, t.Row, t.Number)
+				a.Message = l.T("tickets.scan.queue.cancelled", t.Title, ticketing.SectionName(t.Section, l.Lang), t.Row, t.Number)
 			}
 		case res.Outcome == ticketing.EntryRejected:
 			why := doorRefusal(l, res.Refusal)

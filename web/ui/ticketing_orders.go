@@ -77,12 +77,13 @@ type orderSeatLine struct {
 }
 
 // seatName reads a seat id (section/row/number) as "Platea, fila A, posto
-// 3"; an id of another shape is shown as it is.
+// 3" ("Stalls, row A, seat 3": the section as the page's language reads
+// it, ticketing.SectionName); an id of another shape is shown as it is.
 func seatName(l *locale, id string) string {
 	parts := strings.Split(id, "/")
 	if len(parts) == 3 {
 		if n, err := strconv.Atoi(parts[2]); err == nil {
-			return l.T("theatre.seat_place", parts[0], parts[1], n)
+			return l.T("theatre.seat_place", ticketing.SectionName(parts[0], l.Lang), parts[1], n)
 		}
 	}
 	return id

@@ -78,7 +78,7 @@ func (s *theatrePages) handleTicketScan(w http.ResponseWriter, r *http.Request, 
 	t := res.Ticket
 	httpx.WriteJSON(w, http.StatusOK, map[string]string{
 		"title":     l.T("tickets.scan.ok.title"),
-		"message":   l.T("tickets.scan.ok.message", t.Title, t.Section, t.Row, t.Number),
+		"message":   l.T("tickets.scan.ok.message", t.Title, ticketing.SectionName(t.Section, l.Lang), t.Row, t.Number),
 		"outcome":   "ok",
 		"ticket_id": t.ID,
 	})
@@ -110,5 +110,5 @@ func (s *theatrePages) ticketScanForm(w http.ResponseWriter, r *http.Request, c 
 	}
 	t := res.Ticket
 	s.scanPage(w, r, c, http.StatusOK, performance, &scanResult{Kind: "ok", Title: l.T("tickets.scan.ok.title"),
-		Detail: l.T("tickets.scan.ok.message", t.Title, t.Section, t.Row, t.Number)})
+		Detail: l.T("tickets.scan.ok.message", t.Title, ticketing.SectionName(t.Section, l.Lang), t.Row, t.Number)})
 }

@@ -160,7 +160,11 @@ func (s *homePages) handleWallet(w http.ResponseWriter, r *http.Request, c ident
 		if it.StartsAt != nil {
 			// The moment as the page writes every other one, in its
 			// language and the city's zone, not as the API's subtitle does.
-			card.Subtitle = strings.Join(slices.DeleteFunc([]string{it.Place, l.DateTime(*it.StartsAt), it.Seat}, func(s string) bool { return s == "" }), " · ")
+			seat := it.Seat
+			if s := it.Seats[l.Lang]; s != "" {
+				seat = s
+			}
+			card.Subtitle = strings.Join(slices.DeleteFunc([]string{it.Place, l.DateTime(*it.StartsAt), seat}, func(s string) bool { return s == "" }), " · ")
 		}
 		if it.HasQR {
 			card.QR, err = s.cardQR(r, c, it)
