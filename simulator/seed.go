@@ -6,21 +6,27 @@ import (
 
 	"cityhub/identity"
 	"cityhub/mobility"
+	"cityhub/money"
 )
 
 // Plans and vehicle types SeedCatalogue creates.
 var (
 	StandardPlan = mobility.PricingPlan{ID: "standard", NameIT: "Bici muscolare", NameEN: "Pedal bike",
-		DescriptionIT: "1,00 € di sblocco, 0,10 € al minuto per 30 minuti, poi 2,00 € ogni mezz'ora.",
-		DescriptionEN: "1.00 EUR to unlock, 0.10 EUR a minute for 30 minutes, then 2.00 EUR every half hour.",
+		DescriptionIT: fmt.Sprintf("%s di sblocco, %s al minuto per 30 minuti, poi %s ogni mezz'ora.", eur(100, "it"), eur(10, "it"), eur(200, "it")),
+		DescriptionEN: fmt.Sprintf("%s to unlock, %s a minute for 30 minutes, then %s every half hour.", eur(100, "en"), eur(10, "en"), eur(200, "en")),
 		UnlockCents:   100, PerMin: []mobility.Segment{{StartMin: 0, RateCents: 10, IntervalMin: 1, EndMin: 30}, {StartMin: 30, RateCents: 200, IntervalMin: 30}}}
 	EBikePlan = mobility.PricingPlan{ID: "ebike", NameIT: "Bici elettrica", NameEN: "E-bike",
-		DescriptionIT: "1,50 € di sblocco, 0,20 € al minuto.", DescriptionEN: "1.50 EUR to unlock, 0.20 EUR a minute.",
-		UnlockCents: 150, PerMin: []mobility.Segment{{StartMin: 0, RateCents: 20, IntervalMin: 1}}}
+		DescriptionIT: fmt.Sprintf("%s di sblocco, %s al minuto.", eur(150, "it"), eur(20, "it")),
+		DescriptionEN: fmt.Sprintf("%s to unlock, %s a minute.", eur(150, "en"), eur(20, "en")),
+		UnlockCents:   150, PerMin: []mobility.Segment{{StartMin: 0, RateCents: 20, IntervalMin: 1}}}
 	MechanicalType = mobility.VehicleType{ID: "bike", NameIT: "Bicicletta", NameEN: "Bicycle", Propulsion: mobility.Human, PricingPlanID: "standard"}
 	ElectricType   = mobility.VehicleType{ID: "ebike", NameIT: "Bicicletta elettrica", NameEN: "E-bike", Propulsion: mobility.ElectricAssist,
 		MaxRangeMeters: 60_000, PricingPlanID: "ebike"}
 )
+
+// eur writes an amount of the plans' descriptions as the hub writes money
+// in lang ("1,00 €", "€1.00"), as every other page of that language does.
+func eur(cents int64, lang string) string { return money.Cents(cents).Format(lang) }
 
 // SeedCatalogue registers the plans, vehicle types, stations and bikes of a
 // layout through the mobility service, so the hub knows what the simulator
