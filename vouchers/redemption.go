@@ -35,6 +35,16 @@ type Preview struct {
 	Problem string `json:"problem,omitempty"`
 }
 
+// CheckPresented refuses what the till read when there is nothing to look
+// at (only spaces): Invalid, code_missing. A till's form checks it with the
+// amount, to report both at once before asking for the voucher.
+func CheckPresented(presented string) error {
+	if strings.TrimSpace(presented) == "" {
+		return apperr.R(apperr.Invalid, "code_missing", "Scan or type the voucher's code.")
+	}
+	return nil
+}
+
 // identify turns what the till read (a QR token or a typed code) into a
 // voucher id. Tokens are verified before anything else is looked at; typed
 // codes are looked up by hash, and failures count against the shop and the
@@ -42,8 +52,8 @@ type Preview struct {
 // not some voucher has that code.
 func (s *Service) identify(ctx context.Context, shopID, presented string) (string, error) {
 	presented = strings.TrimSpace(presented)
-	if presented == "" {
-		return "", apperr.R(apperr.Invalid, "code_missing", "Scan or type the voucher's code.")
+	if err := CheckPresented(presented); err != nil {
+		return "", err
 	}
 	now := s.now()
 	if qrtoken.LooksLikeToken(presented) {
@@ -293,8 +303,8 @@ type presentedCode struct {
 // told (a bad token's, or code_unknown for a typed code that cannot be one).
 func (s *Service) presented(shopID, presented string) (presentedCode, error) {
 	presented = strings.TrimSpace(presented)
-	if presented == "" {
-		return presentedCode{}, apperr.R(apperr.Invalid, "code_missing", "Scan or type the voucher's code.")
+	if err := CheckPresented(presented); err != nil {
+		return presentedCode{}, err
 	}
 	if qrtoken.LooksLikeToken(presented) {
 		claims, err := qrtoken.Verify(s.keys, presented, qrtoken.KindVoucher, s.now(), TokenLeeway)

@@ -22,6 +22,10 @@ type scanResult struct {
 	// refusal so that a typo is corrected rather than typed again; empty
 	// after an answer that moved something, as the script leaves them.
 	Code, Amount string
+	// CodeError and AmountError say what is wrong with the typed code and
+	// amount, shown next to each field (the till's form reports both at
+	// once); empty when the field is not at fault.
+	CodeError, AmountError string
 	// Confirm is the till's second step after a preview: the same code and
 	// amount with a key of their own, sent by pressing "Riscatta".
 	Confirm *scanConfirm

@@ -40,16 +40,38 @@ func (s *voucherPages) voucherScanForm(w http.ResponseWriter, r *http.Request, c
 		refuse(err, "")
 		return
 	}
-	cents, err := money.Parse(amount)
-	if apperr.ReasonOf(err) == apperr.ReasonOf(money.ErrTooLarge) {
+	cents, amountErr := money.Parse(amount)
+	if apperr.ReasonOf(amountErr) == apperr.ReasonOf(money.ErrTooLarge) {
 		// Too large to hold in cents is out of the purchase's range, as
 		// an amount the vouchers refuse is: the same answer whatever the
 		// number's size.
-		err = vouchers.CheckPurchaseCents(math.MaxInt64)
+		amountErr = vouchers.CheckPurchaseCents(math.MaxInt64)
 	}
-	if err != nil {
-		s.scanPage(w, r, c, http.StatusUnprocessableEntity, "", &scanResult{Kind: "error", Title: l.T("scan.amount.invalid"),
-			Detail: l.ErrorText(err), Code: code, Amount: amount})
+	// Every mistake of the form at once, each next to its field and the
+	// code's first, as the form reads: the person at the till corrects
+	// them in one go, not one after the other.
+	if codeErr := vouchers.CheckPresented(code); codeErr != nil || amountErr != nil {
+		res := &scanResult{Kind: "error", Code: code, Amount: amount}
+		var details []string
+		status := http.StatusUnprocessableEntity
+		switch {
+		case codeErr != nil && amountErr != nil:
+			res.Title = l.T("scan.fields.invalid")
+		case codeErr != nil:
+			res.Title, status = scanRefusalHeading(l, codeErr), tillStatus(codeErr)
+		default:
+			res.Title = l.T("scan.amount.invalid")
+		}
+		if codeErr != nil {
+			res.CodeError = l.ErrorText(codeErr)
+			details = append(details, res.CodeError)
+		}
+		if amountErr != nil {
+			res.AmountError = l.ErrorText(amountErr)
+			details = append(details, res.AmountError)
+		}
+		res.Detail = strings.Join(details, " ")
+		s.scanPage(w, r, c, status, "", res)
 		return
 	}
 	if r.PostFormValue("confirm") == "" {
