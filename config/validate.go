@@ -183,6 +183,11 @@ func (c Config) Validate() error {
 		// up in the middle of each.
 		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
 			errs = append(errs, fmt.Errorf("%s %q: want an absolute http:// or https:// URL with no user, query or fragment", c.NameOf("CITYHUB_PUBLIC_URL"), Redact(c.PublicURL)))
+		} else if u.Path != "" && u.Path != "/" {
+			// The hub's routes, redirects and feed links all start at the
+			// root: under a path, pages would link outside it and the path
+			// itself would be 404.
+			errs = append(errs, fmt.Errorf("%s %q: want no path (the hub is served at the root of its host; a reverse proxy must map that root to the hub)", c.NameOf("CITYHUB_PUBLIC_URL"), Redact(c.PublicURL)))
 		}
 	}
 	if c.TimeZone == nil {

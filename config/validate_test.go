@@ -70,9 +70,24 @@ func TestValidatePublicURLSchemeAndBrokerPort(t *testing.T) {
 			t.Errorf("%s=%s: %v, want an error naming %s", name, value, err, name)
 		}
 	}
-	for _, ok := range []string{"https://comune.example/hub", "http://127.0.0.1:8080"} {
+	for _, ok := range []string{"https://comune.example/", "https://comune.example", "http://127.0.0.1:8080"} {
 		if _, err := Parse("serve", nil, env(map[string]string{"CITYHUB_PUBLIC_URL": ok}), io.Discard); err != nil {
 			t.Errorf("CITYHUB_PUBLIC_URL=%s refused: %v", ok, err)
+		}
+	}
+}
+
+// The hub answers at the root of its host: a public URL with a path was
+// accepted, and then every page, redirect and feed link missed it (the
+// path itself was 404). Every command refuses it, naming the variable and
+// saying where the hub is served.
+func TestValidatePublicURLWithAPathIsRefused(t *testing.T) {
+	for _, command := range []string{"serve", "demo", "check"} {
+		for _, bad := range []string{"http://127.0.0.1:18094/city/", "https://comune.example/hub", "https://comune.example//"} {
+			_, err := Parse(command, nil, env(map[string]string{"CITYHUB_PUBLIC_URL": bad}), io.Discard)
+			if err == nil || !strings.Contains(err.Error(), "CITYHUB_PUBLIC_URL") || !strings.Contains(err.Error(), "root") {
+				t.Errorf("%s with CITYHUB_PUBLIC_URL=%s: %v, want an error naming the variable and the root", command, bad, err)
+			}
 		}
 	}
 }
