@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -25,6 +26,20 @@ func TestCreateAdmin(t *testing.T) {
 	m := regexp.MustCompile(`(?m)^password: (\S+)$`).FindStringSubmatch(out.String())
 	if m == nil || len(m[1]) < 20 {
 		t.Fatalf("no strong generated password printed:\n%s", out.String())
+	}
+	// The administrator's making is in the audit log, as clear-login-limits
+	// is: by the hub itself (no one signed in), on the account made.
+	id := regexp.MustCompile(`\((acc_\w+)\)`).FindStringSubmatch(out.String())
+	if id == nil {
+		t.Fatalf("no account id printed:\n%s", out.String())
+	}
+	var actor, action, objectType, detail string
+	if err := openRO(t, filepath.Join(dir, "cityhub.db")).QueryRow(`SELECT actor_id, action, object_type, detail FROM audit_log WHERE object_id = ?`, id[1]).
+		Scan(&actor, &action, &objectType, &detail); err != nil {
+		t.Fatalf("no audit entry for the administrator %s: %v", id[1], err)
+	}
+	if actor != "system" || action != "account.seed" || objectType != "account" || !strings.Contains(detail, "city_admin") {
+		t.Errorf("audit entry for the administrator: %s %s %s %s, want system account.seed account with the city_admin grant", actor, action, objectType, detail)
 	}
 	if err := run(context.Background(), []string{"create-admin", "-email", "sindaco@comune.benevento.it"}, getenv, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "already exists") {
 		t.Fatalf("second create-admin: %v, want already exists", err)
