@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"cityhub/store"
 )
 
 // Run without the hub's environment (or with a data directory that is not
@@ -40,15 +42,19 @@ func TestCreateAdminRefusesWithoutHubDatabase(t *testing.T) {
 	}
 }
 
-// migrate refuses as create-admin does: run without the hub's environment,
-// it would make a new empty database in ./data and call it current. Named
-// by CITYHUB_DATA_DIR or -data-dir, an existing directory gets a fresh one.
+// migrate refuses as clear-login-limits does: run without the hub's
+// environment, or on a data directory that holds no hub database (an empty
+// one, a mistyped one that happens to exist), it would make a new, empty
+// database and call it current, and an upgrade step would seem done. It
+// used to do so in any existing directory named by CITYHUB_DATA_DIR or
+// -data-dir; a fresh embedded database is made by the hub's first start.
 func TestMigrateRefusesWithoutHubDatabase(t *testing.T) {
 	t.Parallel()
 	if _, err := os.Stat("data"); err == nil {
 		t.Skip("./data exists in the package directory")
 	}
 	elsewhere := filepath.Join(t.TempDir(), "data")
+	empty := t.TempDir()
 	for name, c := range map[string]struct {
 		args []string
 		env  map[string]string
@@ -56,6 +62,8 @@ func TestMigrateRefusesWithoutHubDatabase(t *testing.T) {
 		"no environment":         {nil, map[string]string{}},
 		"missing data directory": {nil, map[string]string{"CITYHUB_DATA_DIR": elsewhere}},
 		"missing -data-dir":      {[]string{"-data-dir", elsewhere}, map[string]string{}},
+		"empty data directory":   {nil, map[string]string{"CITYHUB_DATA_DIR": empty}},
+		"empty -data-dir":        {[]string{"-data-dir=" + empty}, map[string]string{}},
 	} {
 		var stderr bytes.Buffer
 		err := run(context.Background(), append([]string{"migrate"}, c.args...), testGetenv(c.env), io.Discard, &stderr)
@@ -66,12 +74,30 @@ func TestMigrateRefusesWithoutHubDatabase(t *testing.T) {
 	if _, err := os.Stat(elsewhere); !os.IsNotExist(err) {
 		t.Errorf("migrate made a data directory where there was none: %v", err)
 	}
+	if entries, err := os.ReadDir(empty); err != nil || len(entries) > 0 {
+		t.Errorf("migrate wrote in an empty data directory: %v %v", entries, err)
+	}
 	if _, err := os.Stat("data"); !os.IsNotExist(err) {
 		os.RemoveAll("data")
 		t.Errorf("migrate made ./data: %v", err)
 	}
-	dir := t.TempDir()
+	dir := hubDataDir(t)
 	if err := run(context.Background(), []string{"migrate", "-data-dir=" + dir}, testGetenv(map[string]string{}), io.Discard, io.Discard); err != nil {
-		t.Errorf("migrate -data-dir on an existing directory: %v", err)
+		t.Errorf("migrate -data-dir on the hub's data directory: %v", err)
 	}
+}
+
+// hubDataDir is a data directory that holds a hub's database, as its first
+// start leaves it.
+func hubDataDir(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	db, err := store.Open(t.Context(), "", dir, nil)
+	if err != nil {
+		t.Fatalf("make the hub's database: %v", err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }

@@ -47,7 +47,7 @@ func startDemoOnce(t *testing.T, env map[string]string) string {
 	return stdout.String()
 }
 
-// After migrate and create-admin, the data directory is a city's: cityhub
+// After create-admin and migrate, the data directory is a city's: cityhub
 // demo on it refuses, saying it is not a demo database and to use serve
 // or a fresh data directory, and adds nothing (no demo logins, no station
 // credentials; the refusal comes before the first demo account). It used
@@ -59,11 +59,11 @@ func TestDemoRefusesAProductionDatabase(t *testing.T) {
 	env := demoEnv(dir)
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	if err := run(ctx, []string{"migrate"}, testGetenv(env), io.Discard, io.Discard); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
 	if err := run(ctx, []string{"create-admin", "-email", "sindaco@comune.example"}, testGetenv(env), io.Discard, io.Discard); err != nil {
 		t.Fatalf("create-admin: %v", err)
+	}
+	if err := run(ctx, []string{"migrate"}, testGetenv(env), io.Discard, io.Discard); err != nil {
+		t.Fatalf("migrate: %v", err)
 	}
 	var stdout, stderr testutil.Buffer
 	env["CITYHUB_LOG_LEVEL"] = "info"
@@ -144,11 +144,10 @@ func TestDemoSecretsFilesArePrivate(t *testing.T) {
 }
 
 // migrate names the database it brought up to date: without a setting it
-// is the embedded file of the data directory, made there if it was not,
-// and the line says where.
+// is the embedded file of the data directory, and the line says where.
 func TestMigrateSaysWhichDatabase(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
+	dir := hubDataDir(t)
 	var stderr testutil.Buffer
 	if err := run(context.Background(), []string{"migrate"}, testGetenv(map[string]string{"CITYHUB_DATA_DIR": dir}), io.Discard, &stderr); err != nil {
 		t.Fatal(err)

@@ -47,15 +47,14 @@ func migrate(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return err
 	}
-	// As create-admin: run without the hub's environment, migrate would
-	// make a new database where it stands and call it current, and an
-	// upgrade step would seem done. A fresh SQLite database is made only
-	// in a data directory that exists and was named.
-	named := getenv("CITYHUB_DATA_DIR") != "" || flagGiven(args, "data-dir")
-	if !named || !isDir(cfg.DataDir) {
-		if err := hubDatabase(cfg); err != nil {
-			return err
-		}
+	// The hub's own database, never a new one, as clear-login-limits:
+	// run without the hub's environment, or on a data directory that holds
+	// none (empty, or not the hub's), migrate would make a new database,
+	// call it current, and an upgrade step would seem done. A fresh
+	// embedded database is made by the hub's first start, which migrates
+	// it; migrate has nothing to do before that.
+	if err := hubDatabase(cfg); err != nil {
+		return err
 	}
 	log := newLogger(cfg, stderr)
 	db, err := store.Open(ctx, cfg.DatabaseURL, cfg.DataDir, log)
@@ -64,9 +63,8 @@ func migrate(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	// Each migration applied was logged as it went ("applied
 	// migration"); none is logged when the schema was current already.
-	// Which database it was is said too: without a setting it is the
-	// embedded file under ./data of wherever the command ran, made there
-	// if it was not.
+	// Which database it was is said too, the embedded file by its full
+	// path: a relative data directory is the one where the command ran.
 	where := config.Redact(cfg.DatabaseURL)
 	if cfg.DatabaseURL == "" {
 		where = filepath.Join(cfg.DataDir, store.SQLiteFile)
@@ -76,20 +74,6 @@ func migrate(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	log.Info("schema is current", slog.String("engine", db.Engine()), slog.String("database", where))
 	return db.Close()
-}
-
-// flagGiven says whether the command line args sets the flag name.
-func flagGiven(args []string, name string) bool {
-	for _, a := range args {
-		if a == "--" {
-			return false
-		}
-		a = strings.TrimPrefix(strings.TrimPrefix(a, "-"), "-")
-		if a == name || strings.HasPrefix(a, name+"=") {
-			return true
-		}
-	}
-	return false
 }
 
 // warnMetricsOpen says at start that, without CITYHUB_METRICS_TOKEN,

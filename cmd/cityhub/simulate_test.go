@@ -130,7 +130,7 @@ func TestStoppedWhileStarting(t *testing.T) {
 			t.Errorf("%s stopped before it started said it was listening: %q", cmd, stdout.String())
 		}
 	}
-	env := map[string]string{"CITYHUB_DATA_DIR": t.TempDir()}
+	env := map[string]string{"CITYHUB_DATA_DIR": hubDataDir(t)}
 	if err := run(ctx, []string{"migrate"}, testGetenv(env), &testutil.Buffer{}, &testutil.Buffer{}); err == nil {
 		t.Error("migrate cut short by a stop reported success")
 	}
