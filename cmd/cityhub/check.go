@@ -20,7 +20,6 @@ import (
 
 	"cityhub/config"
 	"cityhub/ids"
-	"cityhub/mobility"
 	"cityhub/mqtt"
 	"cityhub/oidclogin"
 	"cityhub/participation"
@@ -476,14 +475,13 @@ func checkParticipation(cfg config.Config) checkResult {
 // start (where a bad one stops serve, after the migrations).
 func checkInstance(cfg config.Config) checkResult {
 	r := checkResult{name: "instance"}
-	setting := cfg.NameOf("CITYHUB_INSTANCE_ID")
-	switch {
+	switch err := checkInstanceID(cfg); {
 	case cfg.InstanceID == "":
 		r.ok, r.detail = true, "no CITYHUB_INSTANCE_ID: a random one at each start (fine for one hub; replicas each need their own)"
-	case !mobility.ValidID(cfg.InstanceID):
-		r.detail = fmt.Sprintf("%s %q: use lower-case letters, digits, '-' and '_'", setting, cfg.InstanceID)
+	case err != nil:
+		r.detail = err.Error() // serve's words
 	default:
-		r.ok, r.detail = true, setting+" "+cfg.InstanceID
+		r.ok, r.detail = true, cfg.NameOf("CITYHUB_INSTANCE_ID")+" "+cfg.InstanceID
 	}
 	return r
 }

@@ -299,14 +299,23 @@ func printDemo(w io.Writer, cfg config.Config, logins []demoLogin) {
 	fmt.Fprintln(w)
 }
 
+// checkInstanceID refuses an instance id the broker client would refuse;
+// serve and check both say it with these words. Empty is a random one.
+func checkInstanceID(cfg config.Config) error {
+	if cfg.InstanceID != "" && !mobility.ValidID(cfg.InstanceID) {
+		return fmt.Errorf("%s %q: want 1 to %d lower-case letters, digits, - and _, starting with a letter or digit", cfg.NameOf("CITYHUB_INSTANCE_ID"), cfg.InstanceID, mobility.MaxID)
+	}
+	return nil
+}
+
 // preflight refuses settings that parse but that the hub could not start
 // with, which only the parts that use them would otherwise find, after the
 // store is opened: the configured signing keys and the instance id, which
 // the broker client would refuse. (cityhub check reports the instance id
 // on a line of its own.)
 func preflight(cfg config.Config) error {
-	if cfg.InstanceID != "" && !mobility.ValidID(cfg.InstanceID) {
-		return fmt.Errorf("%s %q: want 1 to 64 lower-case letters, digits, - and _, starting with a letter or digit", cfg.NameOf("CITYHUB_INSTANCE_ID"), cfg.InstanceID)
+	if err := checkInstanceID(cfg); err != nil {
+		return err
 	}
 	if err := keyring.CheckPEM(cfg.SigningKeys); err != nil {
 		return fmt.Errorf("CITYHUB_SIGNING_KEYS: %w", err)
