@@ -141,14 +141,16 @@ func clearedCounters(n int, what string) string {
 
 // hubDatabase refuses a configuration that names no hub database: no
 // CITYHUB_DATABASE_URL and no SQLite file in the data directory, which is
-// what a command run without the hub's environment sees.
+// what a command run without the hub's environment sees. The data
+// directory's setting is named as it was given: -data-dir when the command
+// line gave it.
 func hubDatabase(cfg config.Config) error {
 	if cfg.DatabaseURL != "" {
 		return nil
 	}
 	file := filepath.Join(cfg.DataDir, store.SQLiteFile)
 	if _, err := os.Stat(file); err != nil {
-		return fmt.Errorf("no hub database at %s (%w): give the hub's CITYHUB_DATA_DIR or CITYHUB_DATABASE_URL, as serve has them", file, err)
+		return fmt.Errorf("no hub database at %s (%w): give the hub's %s or %s, as serve has them", file, err, cfg.NameOf("CITYHUB_DATA_DIR"), cfg.NameOf("CITYHUB_DATABASE_URL"))
 	}
 	return nil
 }

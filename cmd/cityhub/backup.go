@@ -55,6 +55,11 @@ func backup(ctx context.Context, args []string, getenv func(string) string, stdo
 		_, _ = io.WriteString(stdout, postgresBackupHelp)
 		return errors.New("nothing copied: the hub runs on PostgreSQL")
 	}
+	// Run without the hub's environment, say so as the other commands do,
+	// rather than what the copy would trip on (a data directory missing).
+	if err := hubDatabase(cfg); err != nil {
+		return err
+	}
 	start := time.Now()
 	if err := sqlite.Backup(ctx, filepath.Join(cfg.DataDir, store.SQLiteFile), file); err != nil {
 		return err

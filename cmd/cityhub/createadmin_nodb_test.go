@@ -101,3 +101,37 @@ func hubDataDir(t *testing.T) string {
 	}
 	return dir
 }
+
+// backup without the hub's database says what migrate and create-admin
+// say, where it said only "data directory: stat data: no such file or
+// directory"; and a data directory given as -data-dir is named as that
+// flag, where the message asked for CITYHUB_DATA_DIR, which was not used.
+func TestNoHubDatabaseSaysWhichSetting(t *testing.T) {
+	t.Parallel()
+	if _, err := os.Stat("data"); err == nil {
+		t.Skip("./data exists in the package directory")
+	}
+	missing := filepath.Join(t.TempDir(), "missing")
+	copyTo := filepath.Join(t.TempDir(), "x.db")
+	for _, tc := range []struct {
+		args    []string
+		env     map[string]string
+		says    string
+		saysNot string
+	}{
+		{[]string{"backup", copyTo}, map[string]string{}, "CITYHUB_DATA_DIR", ""},
+		{[]string{"backup", "-data-dir", missing, copyTo}, map[string]string{}, "-data-dir", "CITYHUB_DATA_DIR"},
+		{[]string{"backup", copyTo}, map[string]string{"CITYHUB_DATA_DIR": missing}, "CITYHUB_DATA_DIR", ""},
+		{[]string{"migrate", "-data-dir", missing}, map[string]string{}, "-data-dir", "CITYHUB_DATA_DIR"},
+		{[]string{"migrate", "-data-dir=" + missing}, map[string]string{"CITYHUB_DATA_DIR": t.TempDir()}, "-data-dir", "CITYHUB_DATA_DIR"},
+	} {
+		err := run(context.Background(), tc.args, testGetenv(tc.env), io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "no hub database") || !strings.Contains(err.Error(), tc.says) ||
+			!strings.Contains(err.Error(), "CITYHUB_DATABASE_URL") || tc.saysNot != "" && strings.Contains(err.Error(), tc.saysNot) {
+			t.Errorf("%q with %v: %v; want no hub database, naming %s and CITYHUB_DATABASE_URL (and not %q)", tc.args, tc.env, err, tc.says, tc.saysNot)
+		}
+	}
+	if _, err := os.Stat(copyTo); !os.IsNotExist(err) {
+		t.Errorf("backup wrote %s: %v", copyTo, err)
+	}
+}
