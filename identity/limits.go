@@ -164,8 +164,15 @@ func (s *Service) loginSucceeded(ctx context.Context, tx Tx, attempt string, a A
 // counters it emptied (the account's, each pair's, the network's, ...), not
 // how many attempts they held. It checks no caller: it is for the operator at the
 // command line (cityhub clear-login-limits), like EnsureAccount. Invalid for
-// an unreadable address or when both are empty.
+// an unreadable address, an email address that is none (typed wrong, it
+// would find nothing and seem to say the address was clean) or when both
+// are empty.
 func (s *Service) ClearLoginLimits(ctx context.Context, email, ip string) (int, error) {
+	if email != "" {
+		if err := ValidateEmail(NormalizeEmail(email)); err != nil {
+			return 0, err
+		}
+	}
 	return s.clearLoginLimits(ctx, SystemAccountID, "login_limits", "", email, ip)
 }
 

@@ -228,6 +228,11 @@ func TestClearLoginLimitsOfAccount(t *testing.T) {
 		if _, err := f.svc.ClearLoginLimits(context.Background(), "", "not an address"); !apperr.Has(err, apperr.Invalid) {
 			t.Fatalf("clear a bad address: %v, want invalid", err)
 		}
+		// An email address that is none said "nothing to forget", as if
+		// the address had been looked for and found clean.
+		if _, err := f.svc.ClearLoginLimits(context.Background(), "notanemail", ""); !apperr.Has(err, apperr.Invalid) {
+			t.Fatalf("clear a bad email address: %v, want invalid", err)
+		}
 	})
 }
 
