@@ -28,7 +28,7 @@ type httpsSide struct {
 func listenHTTPS(cfg *config.Config, log *slog.Logger) (*httpsSide, error) {
 	ln, err := net.Listen("tcp", cfg.TLS.HTTPSAddr)
 	if err != nil {
-		return nil, fmt.Errorf("listen on %s for HTTPS: %w", cfg.TLS.HTTPSAddr, err)
+		return nil, fmt.Errorf("HTTPS: %w", listenError(cfg.NameOf("CITYHUB_HTTPS_ADDR"), cfg.TLS.HTTPSAddr, err))
 	}
 	if cfg.PublicURL == "" {
 		cfg.PublicURL = httpsPublicURL(cfg.TLS, ln.Addr().String())

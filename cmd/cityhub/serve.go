@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"cityhub/config"
 	"cityhub/demo"
@@ -105,7 +106,7 @@ func serve(ctx context.Context, name string, args []string, getenv func(string) 
 
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
+		return listenError(cfg.NameOf("CITYHUB_HTTP_ADDR"), cfg.HTTPAddr, err)
 	}
 	defer ln.Close()
 	// Serving HTTPS itself, the hub answers on plain HTTP only with ACME
@@ -297,6 +298,16 @@ func printDemo(w io.Writer, cfg config.Config, logins []demoLogin) {
 		fmt.Fprintln(w, "TEST PAYMENTS ARE ON: payments succeed without a card. Never use this in production.")
 	}
 	fmt.Fprintln(w)
+}
+
+// listenError says why the hub could not listen on addr, the value of
+// setting: taken, which setting to change, as the embedded broker says of
+// its own address.
+func listenError(setting, addr string, err error) error {
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return fmt.Errorf("%s is taken (by another program, or this hub already running): stop it or set %s to a free address: %w", addr, setting, err)
+	}
+	return fmt.Errorf("listen on %s (%s): %w", addr, setting, err)
 }
 
 // checkInstanceID refuses an instance id the broker client would refuse;
