@@ -48,6 +48,7 @@ func (c Config) Summary() []any {
 		"participation_catalogue", catalogueSummary(c.ParticipationCatalogue), "open311_jurisdiction", c.Open311Jurisdiction,
 		"oidc_issuer", Redact(c.OIDCIssuer), "oidc_client_id", c.OIDCClientID, "oidc_client_secret", secretState(c.OIDCClientSecret),
 		"oidc_private_key_file", c.OIDCPrivateKeyFile, "oidc_scopes", strings.Join(c.OIDCScopes, " "),
+		"log_level", c.LogLevel, "log_format", c.LogFormat,
 	}
 }
 

@@ -127,8 +127,7 @@ func serve(ctx context.Context, name string, args []string, getenv func(string) 
 	if err != nil {
 		log.Warn("garbage collector: no soft memory limit", slog.Any("error", err))
 	}
-	log.Info("garbage collector", slog.Int("gogc", gc.Percent), slog.Bool("gogc_from_env", gc.PercentByEnv),
-		slog.Int64("memory_limit_bytes", gc.Limit), slog.Bool("memory_limit_from_env", gc.LimitByEnv))
+	log.Info("garbage collector", gcLogAttrs(gc)...)
 	// What the settings name is read before the store is opened, and
 	// perhaps migrated: a start refused for a bad setting changes nothing.
 	if err := preflight(cfg); err != nil {
@@ -298,6 +297,18 @@ func printDemo(w io.Writer, cfg config.Config, logins []demoLogin) {
 		fmt.Fprintln(w, "TEST PAYMENTS ARE ON: payments succeed without a card. Never use this in production.")
 	}
 	fmt.Fprintln(w)
+}
+
+// gcLogAttrs is the start log's line on the garbage collector. No soft
+// limit (AUTOMEMLIMIT=off) is said as none: memory_limit_bytes=0 would
+// read as a limit of nothing.
+func gcLogAttrs(gc gctune.Settings) []any {
+	limit := slog.Int64("memory_limit_bytes", gc.Limit)
+	if gc.Limit == 0 {
+		limit = slog.String("memory_limit", "none")
+	}
+	return []any{slog.Int("gogc", gc.Percent), slog.Bool("gogc_from_env", gc.PercentByEnv),
+		limit, slog.Bool("memory_limit_from_env", gc.LimitByEnv)}
 }
 
 // listenError says why the hub could not listen on addr, the value of
