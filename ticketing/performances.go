@@ -136,19 +136,7 @@ func (s *Service) CreatePerformance(ctx context.Context, c identity.Caller, p Pe
 	if err := startsAhead(p.StartsAt, now); err != nil {
 		return Performance{}, err
 	}
-	if p.SalesOpen.IsZero() {
-		p.SalesOpen = now
-	}
-	if p.SalesClose.IsZero() {
-		p.SalesClose = p.StartsAt
-	}
-	if p.DoorsOpen.IsZero() && !p.StartsAt.IsZero() {
-		p.DoorsOpen = p.StartsAt.Add(-DefaultDoorsOpenBefore)
-	}
-	if p.EndsAt.IsZero() && !p.StartsAt.IsZero() {
-		p.EndsAt = p.StartsAt.Add(DefaultDuration)
-	}
-	p.Status = PerformanceScheduled
+	withDefaults(&p, now)
 	if err := p.Validate(); err != nil {
 		return Performance{}, err
 	}
@@ -163,6 +151,70 @@ func (s *Service) CreatePerformance(ctx context.Context, c identity.Caller, p Pe
 		return s.audit(ctx, tx, c, "performance.create", "performance", p.ID, map[string]any{"venue_id": p.VenueID})
 	})
 	return p, err
+}
+
+// withDefaults fills in what CreatePerformance takes as said when p leaves
+// it out: sales open now and close at the start, the doors open
+// DefaultDoorsOpenBefore the start, the performance lasts DefaultDuration.
+func withDefaults(p *Performance, now time.Time) {
+	if p.SalesOpen.IsZero() {
+		p.SalesOpen = now
+	}
+	if p.SalesClose.IsZero() {
+		p.SalesClose = p.StartsAt
+	}
+	if p.DoorsOpen.IsZero() && !p.StartsAt.IsZero() {
+		p.DoorsOpen = p.StartsAt.Add(-DefaultDoorsOpenBefore)
+	}
+	if p.EndsAt.IsZero() && !p.StartsAt.IsZero() {
+		p.EndsAt = p.StartsAt.Add(DefaultDuration)
+	}
+	p.Status = PerformanceScheduled
+}
+
+// PerformanceProblems is every mistake CreatePerformance would find in the
+// fields of the performance in, as sent in a request (times not yet read):
+// each time that does not read, and what Validate says of the rest, the
+// start in the past included, at most one a field, so that a form shows
+// them all at once. It reads no venue (which CreatePerformance checks when
+// the fields are right) and changes nothing.
+func (s *Service) PerformanceProblems(in PerformanceRequest) []error {
+	p, out := in.read("", s.zone)
+	normalise(&p)
+	if err := startsAhead(p.StartsAt, s.now()); err != nil {
+		out = append(out, err)
+		// Its one mistake: the sales, closing at the start by default,
+		// would be blamed for it too.
+		p.StartsAt = time.Time{}
+	}
+	withDefaults(&p, s.now())
+	said := map[string]bool{}
+	for _, err := range out {
+		said[problemField(err)] = true
+	}
+	for _, err := range p.Problems() {
+		if !said[problemField(err)] {
+			out = append(out, err)
+		}
+	}
+	return out
+}
+
+// problemField is the request field a refusal of a performance is about,
+// so that one field is not refused twice (a start that does not read, and
+// then is missing).
+func problemField(err error) string {
+	if f := TimeFieldOf(err); f != "" {
+		return f
+	}
+	switch r := apperr.ReasonOf(err); r {
+	case "starts_in_past":
+		return "starts_at"
+	case "invalid_price", "invalid_prices", "invalid_category":
+		return "prices"
+	default:
+		return strings.TrimPrefix(r, "invalid_")
+	}
 }
 
 // startsAhead refuses a start at or before now (starts_in_past), naming

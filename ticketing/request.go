@@ -122,30 +122,41 @@ func sameWall(t, wall time.Time) bool {
 // Performance is the performance the request describes, with id, its local
 // times read in zone, the city's (Service.Zone).
 func (in PerformanceRequest) Performance(id string, zone *time.Location) (Performance, error) {
+	p, problems := in.read(id, zone)
+	if len(problems) > 0 {
+		return p, problems[0]
+	}
+	return p, nil
+}
+
+// read is Performance with every field's mistake, in the request's order:
+// a time that does not read is left zero, and the others are still read,
+// so that a form shows all its mistakes at once.
+func (in PerformanceRequest) read(id string, zone *time.Location) (Performance, []error) {
 	p := Performance{ID: id, VenueID: in.VenueID, Title: in.Title, Prices: in.Prices, SelfCancelHours: in.SelfCancelHours}
-	var err error
-	if p.StartsAt, err = cityTime("starts_at", in.StartsAt, zone); err != nil {
-		return p, err
-	}
-	if p.SalesOpen, err = cityTime("sales_open", in.SalesOpen, zone); err != nil {
-		return p, err
-	}
-	if p.DoorsOpen, err = cityTime("doors_open", in.DoorsOpen, zone); err != nil {
-		return p, err
-	}
-	if p.EndsAt, err = cityTime("ends_at", in.EndsAt, zone); err != nil {
-		return p, err
+	var out []error
+	for _, t := range []struct {
+		field, v string
+		dst      *time.Time
+	}{{"starts_at", in.StartsAt, &p.StartsAt}, {"sales_open", in.SalesOpen, &p.SalesOpen}, {"doors_open", in.DoorsOpen, &p.DoorsOpen}, {"ends_at", in.EndsAt, &p.EndsAt}} {
+		var err error
+		if *t.dst, err = cityTime(t.field, t.v, zone); err != nil {
+			out = append(out, err)
+		}
 	}
 	if d := in.DurationMinutes; d != nil {
 		switch {
 		case !p.EndsAt.IsZero():
-			return p, apperr.R(apperr.Invalid, "invalid_ends_at", "Give the end or the duration, not both.")
+			out = append(out, apperr.R(apperr.Invalid, "invalid_ends_at", "Give the end or the duration, not both."))
 		case *d < 1 || *d > int(MaxDuration/time.Minute):
-			return p, apperr.R(apperr.Invalid, "invalid_duration", "The duration must be 1 to %d minutes.", int(MaxDuration/time.Minute))
+			out = append(out, apperr.R(apperr.Invalid, "invalid_duration", "The duration must be 1 to %d minutes.", int(MaxDuration/time.Minute)))
 		case !p.StartsAt.IsZero():
 			p.EndsAt = p.StartsAt.Add(time.Duration(*d) * time.Minute)
 		}
 	}
-	p.SalesClose, err = cityTime("sales_close", in.SalesClose, zone)
-	return p, err
+	var err error
+	if p.SalesClose, err = cityTime("sales_close", in.SalesClose, zone); err != nil {
+		out = append(out, err)
+	}
+	return p, out
 }

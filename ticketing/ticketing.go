@@ -12,6 +12,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -306,51 +307,72 @@ func (p Performance) SelfCancelDeadline() (deadline time.Time, ok bool) {
 // more than MaxDuration after it, or a self-cancellation rule out of
 // bounds.
 func (p Performance) Validate() error {
+	if problems := p.Problems(); len(problems) > 0 {
+		return problems[0]
+	}
+	return nil
+}
+
+// Problems is every mistake Validate finds in the performance's fields,
+// in the order it reports them, at most one a field, so that a form shows
+// them all at once. The doors and the end, measured from the start, are
+// judged only once the start is right: against a missing start they would
+// be blamed for its mistake.
+func (p Performance) Problems() []error {
+	var out []error
 	if err := text("title", p.Title, MaxTitle); err != nil {
-		return err
+		out = append(out, err)
 	}
 	if p.VenueID == "" {
-		return apperr.R(apperr.Invalid, "invalid_venue", "A performance needs a venue.")
+		out = append(out, apperr.R(apperr.Invalid, "invalid_venue", "A performance needs a venue."))
 	}
-	if p.StartsAt.IsZero() {
-		return apperr.R(apperr.Invalid, "invalid_starts_at", "A performance needs a start time.")
-	}
-	// A start in year 9999 passed every other check, and its end (hours
-	// later, in year 10000) could not be written as RFC 3339: every list
-	// holding the performance failed from then on.
-	if y := p.StartsAt.Year(); y < 2000 || y > 2999 {
-		return apperr.R(apperr.Invalid, "invalid_starts_at", "A performance starts between the years 2000 and 2999.")
+	startOK := false
+	switch y := p.StartsAt.Year(); {
+	case p.StartsAt.IsZero():
+		out = append(out, apperr.R(apperr.Invalid, "invalid_starts_at", "A performance needs a start time."))
+	case y < 2000 || y > 2999:
+		// A start in year 9999 passed every other check, and its end
+		// (hours later, in year 10000) could not be written as RFC 3339:
+		// every list holding the performance failed from then on.
+		out = append(out, apperr.R(apperr.Invalid, "invalid_starts_at", "A performance starts between the years 2000 and 2999."))
+	default:
+		startOK = true
 	}
 	if len(p.Prices) == 0 {
-		return apperr.R(apperr.Invalid, "invalid_prices", "A performance needs a price for at least one seat category.")
+		out = append(out, apperr.R(apperr.Invalid, "invalid_prices", "A performance needs a price for at least one seat category."))
 	}
-	for cat, c := range p.Prices {
+	// In the categories' order, so that the same prices are refused alike.
+	for _, cat := range slices.Sorted(maps.Keys(p.Prices)) {
 		if err := label("category", cat); err != nil {
-			return err
+			out = append(out, err)
+			break
 		}
-		if c < 1 || c > MaxPriceCents {
+		if c := p.Prices[cat]; c < 1 || c > MaxPriceCents {
 			// The bound is passed as an amount, so that the pages' words
 			// name it as their language writes money (100.000,00 €) and
 			// cannot say another.
-			return apperr.R(apperr.Invalid, "invalid_price", "The price of %s must be more than 0 and at most %s (what the most seats one order holds may cost together).", cat, money.Cents(MaxPriceCents))
+			out = append(out, apperr.R(apperr.Invalid, "invalid_price", "The price of %s must be more than 0 and at most %s (what the most seats one order holds may cost together).", cat, money.Cents(MaxPriceCents)))
+			break
 		}
 	}
-	if p.SalesOpen.IsZero() || p.SalesClose.IsZero() || !p.SalesClose.After(p.SalesOpen) || p.SalesClose.After(p.StartsAt) {
-		return apperr.R(apperr.Invalid, "invalid_sales_window", "Sales must open before they close, and close by the start of the performance.")
+	// Without a start, the sales window is judged only when its close was
+	// given: by default it closes at the start.
+	if (startOK || !p.SalesClose.IsZero()) && (p.SalesOpen.IsZero() || p.SalesClose.IsZero() || !p.SalesClose.After(p.SalesOpen) || (startOK && p.SalesClose.After(p.StartsAt))) {
+		out = append(out, apperr.R(apperr.Invalid, "invalid_sales_window", "Sales must open before they close, and close by the start of the performance."))
 	}
-	if p.DoorsOpen.IsZero() || p.DoorsOpen.After(p.StartsAt) || p.StartsAt.Sub(p.DoorsOpen) > MaxDoorsOpenBefore {
-		return apperr.R(apperr.Invalid, "invalid_doors_open", "The doors must open at or before the start, at most %d hours before it.", int(MaxDoorsOpenBefore.Hours()))
+	if startOK && (p.DoorsOpen.IsZero() || p.DoorsOpen.After(p.StartsAt) || p.StartsAt.Sub(p.DoorsOpen) > MaxDoorsOpenBefore) {
+		out = append(out, apperr.R(apperr.Invalid, "invalid_doors_open", "The doors must open at or before the start, at most %d hours before it.", int(MaxDoorsOpenBefore.Hours())))
 	}
-	if !p.EndsAt.After(p.StartsAt) || p.EndsAt.Sub(p.StartsAt) > MaxDuration {
-		return apperr.R(apperr.Invalid, "invalid_ends_at", "A performance ends after it starts, at most %d hours later.", int(MaxDuration.Hours()))
+	if startOK && (!p.EndsAt.After(p.StartsAt) || p.EndsAt.Sub(p.StartsAt) > MaxDuration) {
+		out = append(out, apperr.R(apperr.Invalid, "invalid_ends_at", "A performance ends after it starts, at most %d hours later.", int(MaxDuration.Hours())))
 	}
 	if p.Status != PerformanceScheduled && p.Status != PerformanceCancelled {
-		return apperr.R(apperr.Invalid, "invalid_status", "A performance is scheduled or cancelled.")
+		out = append(out, apperr.R(apperr.Invalid, "invalid_status", "A performance is scheduled or cancelled."))
 	}
 	if h := p.SelfCancelHours; h != nil && (*h < 0 || *h > MaxSelfCancelHours) {
-		return apperr.R(apperr.Invalid, "invalid_self_cancel_hours", "Buyers may cancel until 0 to %d hours before the start.", MaxSelfCancelHours)
+		out = append(out, apperr.R(apperr.Invalid, "invalid_self_cancel_hours", "Buyers may cancel until 0 to %d hours before the start.", MaxSelfCancelHours))
 	}
-	return nil
+	return out
 }
 
 // OnSale reports whether tickets may be sold at now.

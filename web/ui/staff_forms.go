@@ -192,7 +192,9 @@ func refusalOnForm(l *locale, f *staffForm, err error, fieldOf map[string]string
 	msg := refusalText(l, err, words)
 	if field, ok := fieldOf[apperr.ReasonOf(err)]; ok {
 		f.fail(field, msg)
-	} else {
+	} else if f.Problem == "" {
+		// The first, as next to a field: a form shows several refusals
+		// (every mistake of its fields at once).
 		f.Problem = msg
 	}
 	return true

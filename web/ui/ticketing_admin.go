@@ -369,10 +369,12 @@ func (s *theatrePages) handleTheatreAdminCreatePerformance(w http.ResponseWriter
 		f.fail("starts_at", l.T("staff.err.required"))
 	}
 	status := http.StatusBadRequest
+	req := ticketing.PerformanceRequest{VenueID: f.Values["venue_id"], Title: f.Values["title"], StartsAt: isoLocalTime(f.Values["starts_at"]),
+		DoorsOpen: isoLocalTime(f.Values["doors_open"]), EndsAt: isoLocalTime(f.Values["ends_at"]), DurationMinutes: minutes,
+		Prices: prices, SalesOpen: isoLocalTime(f.Values["sales_open"]), SelfCancelHours: selfCancel}
+	var refusals []error
 	if !f.Failed() {
-		p, err := ticketing.PerformanceRequest{VenueID: f.Values["venue_id"], Title: f.Values["title"], StartsAt: isoLocalTime(f.Values["starts_at"]),
-			DoorsOpen: isoLocalTime(f.Values["doors_open"]), EndsAt: isoLocalTime(f.Values["ends_at"]), DurationMinutes: minutes,
-			Prices: prices, SalesOpen: isoLocalTime(f.Values["sales_open"]), SelfCancelHours: selfCancel}.Performance("", s.zone)
+		p, err := req.Performance("", s.zone)
 		if err == nil {
 			// Pressed twice, the form schedules one performance.
 			_, err = s.formOnce(r.Context(), "page.performance_create:"+c.AccountID, f.Values["key"], p, func(ctx context.Context) (string, error) {
@@ -384,6 +386,14 @@ func (s *theatrePages) handleTheatreAdminCreatePerformance(w http.ResponseWriter
 			http.Redirect(w, r, "/admin/theatre?done=performance#performances", http.StatusSeeOther)
 			return
 		}
+		refusals, status = append(refusals, err), httpx.StatusFor(err)
+	}
+	if f.Failed() || len(refusals) > 0 && apperr.Has(refusals[0], apperr.Invalid) {
+		// Every other mistake of the fields, as the domain judges them,
+		// so that one sending corrects them all.
+		refusals = append(refusals, s.ticketing.PerformanceProblems(req)...)
+	}
+	for _, err := range refusals {
 		fieldOf := perfFieldOf
 		if field := ticketing.TimeFieldOf(err); field != "" {
 			// A local time at a clock change: any of the form's times.
@@ -393,7 +403,6 @@ func (s *theatrePages) handleTheatreAdminCreatePerformance(w http.ResponseWriter
 			s.pageError(w, r, err)
 			return
 		}
-		status = httpx.StatusFor(err)
 	}
 	s.renderTheatreAdmin(w, r, c, status, theatreForms{perf: f})
 }

@@ -1,0 +1,55 @@
+package web
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"testing"
+
+	"cityhub/identity"
+	"cityhub/web/webtest"
+)
+
+// fieldErrors are the messages a staff form shows next to its fields
+// (data-field-error), by field name.
+func fieldErrors(body string) map[string]string {
+	out := map[string]string{}
+	for _, m := range regexp.MustCompile(`data-field-error="([^"]+)">([^<]*)<`).FindAllStringSubmatch(body, -1) {
+		out[m[1]] = m[2]
+	}
+	return out
+}
+
+// The new performance form says every mistake it can judge at once, each
+// next to its field: an impossible start, with an empty title and a bad
+// price, came back with the title and price alone, and the start's
+// mistake only on the next sending.
+func TestTheatreAdminPerformanceFormSaysEveryMistake(t *testing.T) {
+	t.Parallel()
+	_, env := newTestServer(t, "sqlite", withWallet(true), withTicketing, func(env *testEnv, d *Deps) {})
+	admin, _ := env.account(t, identity.RoleAdmin)
+	srv := httptest.NewServer(env.Server)
+	defer srv.Close()
+	pc := webtest.SignedIn(t, srv.URL, admin.Email, testPassword)
+	venue := smallTheatre(t, env.Deps.Ticketing, "Sei personaggi", 1500).VenueID
+	res, body := pc.Post("/admin/theatre/performances", url.Values{"csrf_token": {pc.CSRF("/admin/theatre")}, "venue_id": {venue}, "title": {""},
+		"starts_at": {"32/13/2026 25:00"}, "prices": {"stalls dieci"}, "self_cancel_hours": {"9999"}})
+	errs := fieldErrors(body)
+	if res.StatusCode != http.StatusBadRequest || len(errs) != 4 || errs["title"] == "" || errs["prices"] == "" || errs["self_cancel_hours"] == "" ||
+		errs["starts_at"] != "Indica l&#39;inizio come data e ora (per esempio 31/12/2026 20:30), tra gli anni 2000 e 2999." {
+		t.Fatalf("%d, field errors %q\n%s", res.StatusCode, errs, body)
+	}
+	for _, field := range []string{"title", "starts_at", "prices", "self_cancel_hours"} {
+		if !regexp.MustCompile(`id="p-` + field + `"[^>]*aria-describedby="p-` + field + `-error[^>]*aria-invalid="true"`).MatchString(body) {
+			t.Fatalf("the %s field is not marked wrong\n%s", field, body)
+		}
+	}
+	// A start in the past with a doors time after it: both said.
+	res, body = pc.Post("/admin/theatre/performances", url.Values{"csrf_token": {pc.CSRF("/admin/theatre")}, "venue_id": {venue}, "title": {"Enrico IV"},
+		"starts_at": {"14/03/2020 20:45"}, "prices": {"stalls 10"}, "duration_minutes": {"0"}})
+	if errs := fieldErrors(body); res.StatusCode != http.StatusBadRequest || len(errs) != 2 || errs["starts_at"] != "L&#39;inizio è già passato: scegli una data e un&#39;ora future." ||
+		errs["duration_minutes"] == "" {
+		t.Fatalf("%d, field errors %q\n%s", res.StatusCode, errs, body)
+	}
+}
