@@ -166,59 +166,16 @@ type Campaign struct {
 // Validate checks a campaign's fields.
 func (c *Campaign) Validate() error {
 	c.Name = strings.TrimSpace(c.Name)
-	if c.Name == "" || utf8.RuneCountInString(c.Name) > MaxCampaignName || !plaintext.Line(c.Name) {
-		return apperr.R(apperr.Invalid, "campaign_name", "A campaign needs a name of 1 to %d characters, one line without control characters.", MaxCampaignName)
-	}
-	if utf8.RuneCountInString(c.Description) > MaxCampaignDescription || !plaintext.Lines(c.Description) {
-		return apperr.R(apperr.Invalid, "campaign_description", "The description must be at most %d characters, without control characters.", MaxCampaignDescription)
-	}
-	// The bound as an amount, which the pages write as their language
-	// writes money.
-	if c.BudgetCents <= 0 || c.BudgetCents > MaxCents {
-		return apperr.R(apperr.Invalid, "budget", "The budget must be a positive whole number of cents, at most %s.", money.Cents(MaxCents))
-	}
-	if c.FaceValueCents <= 0 || c.FaceValueCents > c.BudgetCents {
-		return apperr.R(apperr.Invalid, "face_value", "The face value must be positive and at most the budget.")
-	}
-	if c.PercentOff < 0 || c.PercentOff > 100 {
-		return apperr.R(apperr.Invalid, "percent_off", "The percentage must be between 1 and 100 (0 for a fixed amount).")
-	}
-	if c.MinSpendCents < 0 || c.MinSpendCents > MaxCents {
-		return apperr.R(apperr.Invalid, "min_spend", "The minimum spend must be zero or a positive number of cents, at most %s.", money.Cents(MaxCents))
-	}
-	if c.PerCitizenLimit < 1 || c.PerCitizenLimit > MaxPerCitizenLimit {
-		return apperr.R(apperr.Invalid, "per_citizen_limit", "The per-citizen limit must be between 1 and %d.", MaxPerCitizenLimit)
-	}
-	if c.ValidFrom.IsZero() || c.ValidUntil.IsZero() || !c.ValidUntil.After(c.ValidFrom) {
-		return apperr.R(apperr.Invalid, "validity", "The validity window must end after it starts.")
-	}
-	// Dates past year 9999 in the city's zone cannot be written as RFC
-	// 3339, which every answer and export uses. The years are the city's,
-	// whose zone Validate does not know: judged in the zones furthest east
-	// (UTC+14) and west (UTC-12), 1 January 2000 in any zone passes, as
-	// does 31 December 2999.
-	if c.ValidFrom.Add(14*time.Hour).Year() < 2000 || c.ValidUntil.Add(-12*time.Hour).Year() > 2999 {
-		return apperr.R(apperr.Invalid, "validity", "The validity window must fall between the years 2000 and 2999.")
-	}
 	if c.Mode == "" {
 		c.Mode = ModeSingleUse
 	}
-	if c.Mode != ModeSingleUse && c.Mode != ModePartial {
-		return apperr.R(apperr.Invalid, "mode", "The mode must be %q or %q.", ModeSingleUse, ModePartial)
-	}
-	// Bounded as sent, before duplicates are dropped: a list of thousands
-	// of one name is refused, not sorted and read whole first.
-	if len(c.Districts)+len(c.Categories)+len(c.ShopIDs) > maxEligibility {
-		return errTooManyEligibility
+	if problems := c.Problems(); len(problems) > 0 {
+		return problems[0]
 	}
 	for _, list := range []*[]string{&c.Districts, &c.Categories} {
 		norm := make([]string, 0, len(*list))
 		for _, v := range *list {
-			v = PlaceCode(v)
-			if !slugRE.MatchString(v) {
-				return apperr.R(apperr.Invalid, "eligibility", "Each district and category must be named with letters or digits, at most %d (spaces and punctuation are kept as -), and at most %d of them and shops together.", MaxPlaceCode, maxEligibility)
-			}
-			norm = append(norm, v)
+			norm = append(norm, PlaceCode(v))
 		}
 		slices.Sort(norm)
 		*list = slices.Compact(norm)
@@ -229,6 +186,64 @@ func (c *Campaign) Validate() error {
 	slices.Sort(c.ShopIDs)
 	c.ShopIDs = slices.Compact(c.ShopIDs)
 	return nil
+}
+
+// Problems is every mistake Validate finds in the campaign's fields, in
+// the order it reports them, at most one a field, so that a form shows
+// them all at once. It changes nothing: the name is judged trimmed and an
+// empty mode as single use, as Validate takes them. The face value is
+// held to the budget only when the budget is right.
+func (c Campaign) Problems() []error {
+	var out []error
+	if name := strings.TrimSpace(c.Name); name == "" || utf8.RuneCountInString(name) > MaxCampaignName || !plaintext.Line(name) {
+		out = append(out, apperr.R(apperr.Invalid, "campaign_name", "A campaign needs a name of 1 to %d characters, one line without control characters.", MaxCampaignName))
+	}
+	if utf8.RuneCountInString(c.Description) > MaxCampaignDescription || !plaintext.Lines(c.Description) {
+		out = append(out, apperr.R(apperr.Invalid, "campaign_description", "The description must be at most %d characters, without control characters.", MaxCampaignDescription))
+	}
+	// The bound as an amount, which the pages write as their language
+	// writes money.
+	budgetOK := c.BudgetCents > 0 && c.BudgetCents <= MaxCents
+	if !budgetOK {
+		out = append(out, apperr.R(apperr.Invalid, "budget", "The budget must be a positive whole number of cents, at most %s.", money.Cents(MaxCents)))
+	}
+	if c.FaceValueCents <= 0 || c.FaceValueCents > MaxCents || budgetOK && c.FaceValueCents > c.BudgetCents {
+		out = append(out, apperr.R(apperr.Invalid, "face_value", "The face value must be positive and at most the budget."))
+	}
+	if c.PercentOff < 0 || c.PercentOff > 100 {
+		out = append(out, apperr.R(apperr.Invalid, "percent_off", "The percentage must be between 1 and 100 (0 for a fixed amount)."))
+	}
+	if c.MinSpendCents < 0 || c.MinSpendCents > MaxCents {
+		out = append(out, apperr.R(apperr.Invalid, "min_spend", "The minimum spend must be zero or a positive number of cents, at most %s.", money.Cents(MaxCents)))
+	}
+	if c.PerCitizenLimit < 1 || c.PerCitizenLimit > MaxPerCitizenLimit {
+		out = append(out, apperr.R(apperr.Invalid, "per_citizen_limit", "The per-citizen limit must be between 1 and %d.", MaxPerCitizenLimit))
+	}
+	switch {
+	case c.ValidFrom.IsZero() || c.ValidUntil.IsZero() || !c.ValidUntil.After(c.ValidFrom):
+		out = append(out, apperr.R(apperr.Invalid, "validity", "The validity window must end after it starts."))
+	// Dates past year 9999 in the city's zone cannot be written as RFC
+	// 3339, which every answer and export uses. The years are the city's,
+	// whose zone Validate does not know: judged in the zones furthest east
+	// (UTC+14) and west (UTC-12), 1 January 2000 in any zone passes, as
+	// does 31 December 2999.
+	case c.ValidFrom.Add(14*time.Hour).Year() < 2000 || c.ValidUntil.Add(-12*time.Hour).Year() > 2999:
+		out = append(out, apperr.R(apperr.Invalid, "validity", "The validity window must fall between the years 2000 and 2999."))
+	}
+	if c.Mode != "" && c.Mode != ModeSingleUse && c.Mode != ModePartial {
+		out = append(out, apperr.R(apperr.Invalid, "mode", "The mode must be %q or %q.", ModeSingleUse, ModePartial))
+	}
+	// Bounded as sent, before duplicates are dropped: a list of thousands
+	// of one name is refused, not sorted and read whole first.
+	if len(c.Districts)+len(c.Categories)+len(c.ShopIDs) > maxEligibility {
+		return append(out, errTooManyEligibility)
+	}
+	for _, v := range slices.Concat(c.Districts, c.Categories) {
+		if !slugRE.MatchString(PlaceCode(v)) {
+			return append(out, apperr.R(apperr.Invalid, "eligibility", "Each district and category must be named with letters or digits, at most %d (spaces and punctuation are kept as -), and at most %d of them and shops together.", MaxPlaceCode, maxEligibility))
+		}
+	}
+	return out
 }
 
 // maxEligibility bounds a campaign's districts, categories and shops

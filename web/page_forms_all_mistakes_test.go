@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"cityhub/identity"
+	"cityhub/vouchers"
 	"cityhub/web/webtest"
 )
 
@@ -50,6 +51,33 @@ func TestTheatreAdminPerformanceFormSaysEveryMistake(t *testing.T) {
 		"starts_at": {"14/03/2020 20:45"}, "prices": {"stalls 10"}, "duration_minutes": {"0"}})
 	if errs := fieldErrors(body); res.StatusCode != http.StatusBadRequest || len(errs) != 2 || errs["starts_at"] != "L&#39;inizio è già passato: scegli una data e un&#39;ora future." ||
 		errs["duration_minutes"] == "" {
+		t.Fatalf("%d, field errors %q\n%s", res.StatusCode, errs, body)
+	}
+}
+
+// The new campaign form says every mistake it can judge at once: a
+// percentage of 150 and a window ending before it starts were said only
+// once the other fields were right.
+func TestVoucherAdminCampaignFormSaysEveryMistake(t *testing.T) {
+	t.Parallel()
+	_, env := newTestServer(t, "sqlite", func(env *testEnv, d *Deps) {
+		d.Vouchers = vouchers.NewService(env.DB.Vouchers(), env.Keys, nil)
+	})
+	admin, _ := env.account(t, identity.RoleAdmin)
+	srv := httptest.NewServer(env.Server)
+	defer srv.Close()
+	pc := webtest.SignedIn(t, srv.URL, admin.Email, testPassword)
+	res, body := pc.Post("/admin/vouchers/campaigns", url.Values{"csrf_token": {pc.CSRF("/admin/vouchers")}, "name": {""}, "budget": {"mille"},
+		"face_value": {"10,00"}, "percent_off": {"150"}, "valid_from": {"31/12/2099"}, "valid_until": {"01/12/2099"}})
+	errs := fieldErrors(body)
+	if res.StatusCode != http.StatusBadRequest || len(errs) != 4 || errs["name"] == "" || errs["budget"] == "" ||
+		errs["percent_off"] != "La percentuale va da 1 a 100 (0 per un importo fisso)." || errs["valid_until"] == "" {
+		t.Fatalf("%d, field errors %q\n%s", res.StatusCode, errs, body)
+	}
+	// A day the form cannot read is that day's mistake, not the window's.
+	res, body = pc.Post("/admin/vouchers/campaigns", url.Values{"csrf_token": {pc.CSRF("/admin/vouchers")}, "name": {"Natale"}, "budget": {"1000"},
+		"face_value": {"10,00"}, "per_citizen_limit": {"0"}, "valid_from": {"il primo"}, "valid_until": {"01/12/2099"}})
+	if errs := fieldErrors(body); res.StatusCode != http.StatusBadRequest || len(errs) != 2 || errs["valid_from"] == "" || errs["per_citizen_limit"] == "" {
 		t.Fatalf("%d, field errors %q\n%s", res.StatusCode, errs, body)
 	}
 }

@@ -186,6 +186,7 @@ func (s *voucherPages) handleVoucherAdminCreateCampaign(w http.ResponseWriter, r
 	f := formFrom(r, campaignFields...)
 	camp := campaignFromForm(l, f, s.vouchers)
 	status := http.StatusBadRequest
+	var refusals []error
 	if !f.Failed() {
 		// The form's key: pressed twice, it makes one campaign and funds
 		// its budget once.
@@ -199,11 +200,25 @@ func (s *voucherPages) handleVoucherAdminCreateCampaign(w http.ResponseWriter, r
 			http.Redirect(w, r, placeFrom(r.URL.Query()).with(listCampaigns, vouchers.PageQuery{}).page(listCampaigns), http.StatusSeeOther)
 			return
 		}
+		refusals, status = append(refusals, err), httpx.StatusFor(err)
+	}
+	if f.Failed() || len(refusals) > 0 && apperr.Has(refusals[0], apperr.Invalid) {
+		// Every other mistake of the fields, as the domain judges them,
+		// so that one sending corrects them all; but the window, judged
+		// only when both its days read (a day the form could not read is
+		// no window's mistake).
+		window := f.E("valid_from") == "" && f.E("valid_until") == ""
+		for _, err := range camp.Problems() {
+			if window || apperr.ReasonOf(err) != "validity" {
+				refusals = append(refusals, err)
+			}
+		}
+	}
+	for _, err := range refusals {
 		if !formRefusal(l, f, err, campaignFieldOf) {
 			s.pageError(w, r, err)
 			return
 		}
-		status = httpx.StatusFor(err)
 	}
 	s.renderVoucherAdmin(w, r, c, status, voucherAdminPage{CampaignForm: f})
 }
