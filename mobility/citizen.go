@@ -264,13 +264,23 @@ func dockedAt(ctx context.Context, tx Tx, bike, named string) (string, error) {
 }
 
 func checkReport(r FaultReport) error {
+	if problems := reportProblems(r); len(problems) > 0 {
+		return problems[0]
+	}
+	return nil
+}
+
+// reportProblems is every mistake checkReport finds in r, in its order, at
+// most one a field: the station, the bike or dock, the description.
+func reportProblems(r FaultReport) []error {
+	var out []error
 	if !ValidID(r.StationID) {
-		return apperr.R(apperr.Invalid, "report_station", "Choose a station.")
+		out = append(out, apperr.R(apperr.Invalid, "report_station", "Choose a station."))
 	}
 	switch r.Target {
 	case TargetBike:
 		if !ValidID(r.BikeID) {
-			return apperr.R(apperr.Invalid, "report_bike", "Type the bike's code, printed on its frame.")
+			out = append(out, apperr.R(apperr.Invalid, "report_bike", "Type the bike's code, printed on its frame."))
 		}
 	case TargetDock:
 		// Only a report without a number is asked for one: any other
@@ -278,22 +288,68 @@ func checkReport(r FaultReport) error {
 		// is read as the largest int), is told the station's range once
 		// the station is read (reportFault), as 99 is.
 		if r.Dock == 0 {
-			return apperr.R(apperr.Invalid, "report_dock", "Give the dock's number.")
+			out = append(out, apperr.R(apperr.Invalid, "report_dock", "Give the dock's number."))
 		}
 	default:
-		return apperr.R(apperr.Invalid, "report_target", "Say whether a bike or a dock is faulty.")
+		out = append(out, apperr.R(apperr.Invalid, "report_target", "Say whether a bike or a dock is faulty."))
 	}
 	// Characters the rider cannot see (a text direction override, a control
 	// character, often pasted with the text) have a refusal of their own:
 	// blaming the length would send them counting what they typed.
 	if utf8.ValidString(r.Description) && !plaintext.Lines(r.Description) {
-		return apperr.R(apperr.Invalid, "report_text_invisible_characters", "The description holds invisible or control characters; type it again without them.")
+		return append(out, apperr.R(apperr.Invalid, "report_text_invisible_characters", "The description holds invisible or control characters; type it again without them."))
 	}
 	n := utf8.RuneCountInString(r.Description)
 	if n < MinReportText || n > MaxReportText || !utf8.ValidString(r.Description) {
-		return apperr.R(apperr.Invalid, "report_text", "Describe the fault in %d to %d characters.", MinReportText, MaxReportText)
+		out = append(out, apperr.R(apperr.Invalid, "report_text", "Describe the fault in %d to %d characters.", MinReportText, MaxReportText))
 	}
-	return nil
+	return out
+}
+
+// ReportProblems is every mistake ReportFault would find in r's fields, so
+// that a form shows them all at once: those of checkReport, and a dock
+// the station does not have or a bike the hub does not know, which the
+// station and the bike, read here, say. Nothing for a caller who may not
+// report (ReportFault tells them so), and nothing is changed.
+func (s *Service) ReportProblems(ctx context.Context, c identity.Caller, r FaultReport) ([]error, error) {
+	if _, err := riderOf(c); err != nil {
+		return nil, nil
+	}
+	r.Description = strings.TrimSpace(r.Description)
+	r.BikeID = BikeCode(r.BikeID)
+	out := reportProblems(r)
+	said := map[string]bool{}
+	for _, err := range out {
+		said[apperr.ReasonOf(err)] = true
+	}
+	if !ValidID(r.StationID) {
+		return out, nil
+	}
+	err := s.store.View(ctx, func(tx Tx) error {
+		switch {
+		case r.Target == TargetDock && !said["report_dock"]:
+			st, err := tx.Station(ctx, r.StationID)
+			if apperr.Has(err, apperr.NotFound) {
+				return nil
+			} else if err != nil {
+				return err
+			}
+			if !st.Registered(r.Dock) {
+				out = append(out, apperr.R(apperr.Invalid, "report_dock", "This station has docks 1 to %d.", st.Capacity))
+			}
+		case r.Target == TargetBike && !said["report_bike"]:
+			if _, err := tx.Bike(ctx, r.BikeID); apperr.Has(err, apperr.NotFound) {
+				out = append(out, apperr.R(apperr.NotFound, "report_no_bike", "There is no bike %q: type the code printed on its frame.", r.BikeID))
+			} else if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read the reported station or bike: %w", err)
+	}
+	return out, nil
 }
 
 // MaxListedReports bounds the list of a citizen's own reports.

@@ -81,3 +81,31 @@ func TestVoucherAdminCampaignFormSaysEveryMistake(t *testing.T) {
 		t.Fatalf("%d, field errors %q\n%s", res.StatusCode, errs, body)
 	}
 }
+
+// A rider's fault report says every mistake it can judge at once, each
+// next to its field: a dock the station does not have was said only once
+// the description was right.
+func TestFaultReportSaysEveryMistake(t *testing.T) {
+	t.Parallel()
+	b := newBikePagesEnvOn(t, "sqlite", nil)
+	st := b.m.Stations[0]
+	citizen, _ := b.signIn(t, identity.RoleCitizen)
+	page := "/bikes/stations/" + st.ID
+	res, body := citizen.Post("/bikes/reports", url.Values{"csrf_token": {citizen.CSRF(page)}, "station_id": {st.ID}, "target": {"dock"},
+		"dock": {"99"}, "description": {"ko"}})
+	errs := fieldErrors(body)
+	if res.StatusCode != http.StatusBadRequest || len(errs) != 2 || errs["dock"] != "Scrivi il numero di uno stallo di questa stazione." || errs["description"] == "" {
+		t.Fatalf("%d, field errors %q\n%s", res.StatusCode, errs, body)
+	}
+	for _, field := range []string{"dock", "description"} {
+		if !regexp.MustCompile(`id="f-` + field + `"[^>]*aria-describedby="h-` + field + ` e-` + field + `" aria-invalid="true"`).MatchString(body) {
+			t.Fatalf("the %s field is not marked wrong\n%s", field, body)
+		}
+	}
+	// A bike the hub does not know, with too short a description.
+	res, body = citizen.Post("/bikes/reports", url.Values{"csrf_token": {citizen.CSRF(page)}, "station_id": {st.ID}, "target": {"bike"},
+		"bike_id": {"NOBIKE1"}, "description": {"ko"}})
+	if errs := fieldErrors(body); res.StatusCode != http.StatusBadRequest || len(errs) != 2 || errs["bike_id"] == "" || errs["description"] == "" {
+		t.Fatalf("%d, field errors %q\n%s", res.StatusCode, errs, body)
+	}
+}

@@ -120,51 +120,68 @@ func (s *bikePages) handleBikeReport(w http.ResponseWriter, r *http.Request, c i
 		BikeID: strings.TrimSpace(r.PostFormValue("bike_id")), Dock: strings.TrimSpace(r.PostFormValue("dock")),
 		Description: r.PostFormValue("description")}
 	rep := mobility.FaultReport{StationID: f.StationID, Target: f.Target, Description: f.Description}
-	var err error
+	// The page's own refusals, of what does not read; the domain's follow.
+	var refusals []error
 	switch f.Target {
 	case mobility.TargetBike:
 		rep.BikeID = f.BikeID
 	case mobility.TargetDock:
+		var err error
 		if rep.Dock, err = strconv.Atoi(f.Dock); err != nil {
-			err = apperr.R(apperr.Invalid, "report_dock", "Give the dock's number.")
+			refusals = append(refusals, apperr.R(apperr.Invalid, "report_dock", "Give the dock's number."))
 		}
 	}
-	if err == nil && !httpx.ValidText(f.Description+f.BikeID) {
+	if !httpx.ValidText(f.Description + f.BikeID) {
 		// The domain's refusal, bounds and all, which its words name.
-		err = apperr.R(apperr.Invalid, "report_text", "Describe the fault in %d to %d characters.", mobility.MinReportText, mobility.MaxReportText)
-	}
-	var created bool
-	if err == nil {
-		_, created, err = s.mobility.ReportFault(ctx, c, rep)
+		refusals = append(refusals, apperr.R(apperr.Invalid, "report_text", "Describe the fault in %d to %d characters.", mobility.MinReportText, mobility.MaxReportText))
 	}
 	back := "/bikes/stations/" + url.PathEscape(f.StationID)
 	if f.RideID != "" {
 		back = "/bikes/rides/" + url.PathEscape(f.RideID)
 	}
-	if err == nil && !created {
-		// The rider's own report of this bike or dock is still open: the
-		// service answered with it and kept none of the new words, which
-		// the page says rather than thanking for a report it did not file.
-		http.Redirect(w, r, back+"?already="+url.QueryEscape(f.Target)+"#report-heading", http.StatusSeeOther)
-		return
+	if len(refusals) == 0 {
+		_, created, err := s.mobility.ReportFault(ctx, c, rep)
+		if err == nil && !created {
+			// The rider's own report of this bike or dock is still open: the
+			// service answered with it and kept none of the new words, which
+			// the page says rather than thanking for a report it did not file.
+			http.Redirect(w, r, back+"?already="+url.QueryEscape(f.Target)+"#report-heading", http.StatusSeeOther)
+			return
+		}
+		if err == nil {
+			http.Redirect(w, r, back+"?reported=1#report-heading", http.StatusSeeOther)
+			return
+		}
+		refusals = append(refusals, err)
 	}
-	if err == nil {
-		http.Redirect(w, r, back+"?reported=1#report-heading", http.StatusSeeOther)
-		return
-	}
-	code := apperr.CodeOf(err)
+	code := apperr.CodeOf(refusals[0])
 	if code == apperr.Internal || code == apperr.Unauthenticated || code == apperr.Forbidden {
-		s.pageError(w, r, err)
+		s.pageError(w, r, refusals[0])
 		return
+	}
+	if code == apperr.Invalid || code == apperr.NotFound {
+		// Every other mistake of the fields, as the domain judges them,
+		// so that one sending corrects them all.
+		more, err := s.mobility.ReportProblems(ctx, c, rep)
+		if err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		refusals = append(refusals, more...)
 	}
 	l := s.locale(r)
 	// The page the form was on comes back, and its language switch
 	// returns there, not to the list of stations above /bikes/reports.
 	r = withFormPage(r, back)
-	if field, ok := faultField[apperr.ReasonOf(err)]; ok {
-		f.Errors = map[string]string{field: l.ErrorText(err)}
-	} else {
-		f.Error = l.ErrorText(err)
+	f.Errors = map[string]string{}
+	for _, err := range refusals {
+		if field, ok := faultField[apperr.ReasonOf(err)]; !ok {
+			if f.Error == "" {
+				f.Error = l.ErrorText(err)
+			}
+		} else if _, said := f.Errors[field]; !said {
+			f.Errors[field] = l.ErrorText(err)
+		}
 	}
 	if f.RideID != "" {
 		page, perr := s.bikeRidePage(ctx, r, c, f.RideID)
