@@ -83,6 +83,10 @@ func TestEveryKeyUsedExists(t *testing.T) {
 	for _, kind := range []string{"voucher", "ticket", "ride"} {
 		used = append(used, "item.kind."+kind)
 	}
+	// An expired form's texts are named by their fields (csrfTyped).
+	for _, field := range typedFields {
+		used = append(used, "error.csrf.field."+field)
+	}
 	// The ledger check's discrepancies name what a balance was reconciled
 	// against by a code: every code docs/wallet.md lists has words on the
 	// reports page.

@@ -271,10 +271,12 @@ type errorPage struct {
 	First string
 }
 
-// typedText is one text of a refused form, numbered from 1 for its label.
+// typedText is one text of a refused form, with its field's name (Label),
+// numbered from 1 for the page's ids.
 type typedText struct {
-	N    int
-	Text string
+	N     int
+	Label string
+	Text  string
 }
 
 func (s *site) pageError(w http.ResponseWriter, r *http.Request, err error) {

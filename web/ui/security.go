@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"cmp"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -9,7 +10,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"sort"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -243,7 +244,7 @@ func (s *site) formRefused(w http.ResponseWriter, r *http.Request, err error) {
 	l := s.locale(r)
 	status := httpx.StatusFor(err)
 	s.render(w, r, status, "error", "", errorPage{Status: status, Heading: l.T("error.heading." + headingOf(status)), Message: l.ErrorText(err),
-		Typed: csrfTyped(r.PostForm), Back: s.returnPath(r)})
+		Typed: csrfTyped(l, r.PostForm), Back: s.returnPath(r)})
 }
 
 // minTypedRunes is how long a text must be to come back on an expired
@@ -258,37 +259,67 @@ const minTypedRunes = 20
 // them (typedField). Only these come back on an expired form's page: a
 // field's name cannot tell a secret (a password field named "current", a
 // scanned ticket's code, a form's own keys), so nothing is given back by
-// elimination.
-var typedFields = map[string]bool{
-	"answer": true, "body": true, "comment": true, "description": true, "description_it": true, "description_en": true,
-	"note": true, "reason": true, "rows": true, "prices": true, "title": true, "address": true, "name": true,
+// elimination. They are in the order the forms have them (a title before
+// its text, a name before its address and description, Italian before
+// English), which the posted form, a map, no longer tells; each is named
+// by "error.csrf.field.<name>".
+var typedFields = []string{
+	"title", "name", "name_it", "name_en", "address", "description", "description_it", "description_en",
+	"body", "comment", "answer", "rows", "prices", "note", "reason",
+}
+
+// typedRank is a typed field's place in typedFields, -1 for any other
+// field. A seat category's name in one language (name_it.<category>) has
+// the place of name_it or name_en.
+func typedRank(name string) int {
+	lang, _, _ := strings.Cut(name, ".")
+	if lang != name && lang != "name_it" && lang != "name_en" {
+		return -1
+	}
+	return slices.Index(typedFields, lang)
 }
 
 // typedField reports whether the field name is one of typedFields, or a
 // name in one language: a station's, a vehicle type's or a plan's
 // (name_it, name_en) and a seat category's (name_it.<category>).
-func typedField(name string) bool {
-	lang, _, _ := strings.Cut(name, ".")
-	return typedFields[name] || lang == "name_it" || lang == "name_en"
-}
+func typedField(name string) bool { return typedRank(name) >= 0 }
 
 // csrfTyped is the texts of a form that someone typed and would lose: the
-// values of minTypedRunes or more of its typedFields, in the order of the
-// fields' names.
-func csrfTyped(form url.Values) []typedText {
+// values of minTypedRunes or more of its typedFields, in the forms' order
+// of the fields (a seat category's names by category, each Italian then
+// English), each with its field's name in l's words (and the category's
+// code, or a number for a field sent more than once).
+func csrfTyped(l *locale, form url.Values) []typedText {
 	names := make([]string, 0, len(form))
 	for name := range form {
 		if typedField(name) {
 			names = append(names, name)
 		}
 	}
-	sort.Strings(names)
+	slices.SortFunc(names, func(a, b string) int {
+		_, ca, _ := strings.Cut(a, ".")
+		_, cb, _ := strings.Cut(b, ".")
+		return cmp.Or(cmp.Compare(ca, cb), cmp.Compare(typedRank(a), typedRank(b)))
+	})
 	var out []typedText
 	for _, name := range names {
+		field, category, _ := strings.Cut(name, ".")
+		label := l.T("error.csrf.field." + field)
+		if category != "" {
+			label = l.T("error.csrf.field_category", label, category)
+		}
+		var texts []string
 		for _, v := range form[name] {
 			if v = strings.TrimSpace(v); utf8.RuneCountInString(v) >= minTypedRunes {
-				out = append(out, typedText{N: len(out) + 1, Text: v})
+				texts = append(texts, v)
 			}
+		}
+		for i, v := range texts {
+			t := typedText{N: len(out) + 1, Label: label, Text: v}
+			if len(texts) > 1 {
+				t.Label = l.T("error.csrf.field_nth", label, i+1)
+			}
+			out = append(out, t)
 		}
 	}
 	return out
