@@ -140,10 +140,22 @@ func text(field, v string, max int) error {
 
 // Validate checks the venue's fields. Invalid when one is empty or too long.
 func (v Venue) Validate() error {
-	if err := text("name", v.Name, MaxVenueName); err != nil {
-		return err
+	if problems := v.Problems(); len(problems) > 0 {
+		return problems[0]
 	}
-	return text("address", v.Address, MaxVenueAddress)
+	return nil
+}
+
+// Problems is every mistake Validate finds in the venue's fields, name
+// first, so that a form shows them all at once.
+func (v Venue) Problems() []error {
+	var out []error
+	for _, err := range []error{text("name", v.Name, MaxVenueName), text("address", v.Address, MaxVenueAddress)} {
+		if err != nil {
+			out = append(out, err)
+		}
+	}
+	return out
 }
 
 // Seat is one seat of a venue's seat map. Its id is "section/row/number",

@@ -71,24 +71,34 @@ func (s *Shop) Validate() error {
 	s.Address = strings.TrimSpace(s.Address)
 	s.District = PlaceCode(s.District)
 	s.Category = PlaceCode(s.Category)
-	if s.Name == "" || utf8.RuneCountInString(s.Name) > MaxShopName || !plaintext.Line(s.Name) {
-		return apperr.R(apperr.Invalid, "shop_name", "A shop needs a name of 1 to %d characters, one line without control characters.", MaxShopName)
+	if problems := s.Problems(); len(problems) > 0 {
+		return problems[0]
 	}
-	if s.Address == "" || utf8.RuneCountInString(s.Address) > MaxShopAddress || !plaintext.Line(s.Address) {
-		return apperr.R(apperr.Invalid, "shop_address", "A shop needs an address of 1 to %d characters, one line without control characters.", MaxShopAddress)
-	}
-	if !slugRE.MatchString(s.District) {
-		return apperr.R(apperr.Invalid, "shop_district", "The district must be named with letters or digits, at most %d (spaces and punctuation are kept as -).", MaxPlaceCode)
-	}
-	if !slugRE.MatchString(s.Category) {
-		return apperr.R(apperr.Invalid, "shop_category", "The category must be named with letters or digits, at most %d (spaces and punctuation are kept as -).", MaxPlaceCode)
-	}
-	iban, err := NormalizeIBAN(s.IBAN)
-	if err != nil {
-		return err
-	}
-	s.IBAN = iban
+	s.IBAN, _ = NormalizeIBAN(s.IBAN)
 	return nil
+}
+
+// Problems is every mistake Validate finds in the shop's fields, in the
+// order it reports them, so that a form shows them all at once. It changes
+// nothing: the fields are judged as Validate reads them.
+func (s Shop) Problems() []error {
+	var out []error
+	if name := strings.TrimSpace(s.Name); name == "" || utf8.RuneCountInString(name) > MaxShopName || !plaintext.Line(name) {
+		out = append(out, apperr.R(apperr.Invalid, "shop_name", "A shop needs a name of 1 to %d characters, one line without control characters.", MaxShopName))
+	}
+	if addr := strings.TrimSpace(s.Address); addr == "" || utf8.RuneCountInString(addr) > MaxShopAddress || !plaintext.Line(addr) {
+		out = append(out, apperr.R(apperr.Invalid, "shop_address", "A shop needs an address of 1 to %d characters, one line without control characters.", MaxShopAddress))
+	}
+	if !slugRE.MatchString(PlaceCode(s.District)) {
+		out = append(out, apperr.R(apperr.Invalid, "shop_district", "The district must be named with letters or digits, at most %d (spaces and punctuation are kept as -).", MaxPlaceCode))
+	}
+	if !slugRE.MatchString(PlaceCode(s.Category)) {
+		out = append(out, apperr.R(apperr.Invalid, "shop_category", "The category must be named with letters or digits, at most %d (spaces and punctuation are kept as -).", MaxPlaceCode))
+	}
+	if _, err := NormalizeIBAN(s.IBAN); err != nil {
+		out = append(out, err)
+	}
+	return out
 }
 
 // NormalizeIBAN removes spaces, upper-cases and checks an IBAN's shape and

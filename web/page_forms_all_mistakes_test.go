@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"strings"
 	"testing"
 
 	"cityhub/identity"
@@ -107,5 +108,28 @@ func TestFaultReportSaysEveryMistake(t *testing.T) {
 		"bike_id": {"NOBIKE1"}, "description": {"ko"}})
 	if errs := fieldErrors(body); res.StatusCode != http.StatusBadRequest || len(errs) != 2 || errs["bike_id"] == "" || errs["description"] == "" {
 		t.Fatalf("%d, field errors %q\n%s", res.StatusCode, errs, body)
+	}
+}
+
+// The new shop and new venue forms say every mistake at once too: a name
+// too long was said only once the empty fields were filled in.
+func TestShopAndVenueFormsSayEveryMistake(t *testing.T) {
+	t.Parallel()
+	_, env := newTestServer(t, "sqlite", withTicketing, func(env *testEnv, d *Deps) {
+		d.Vouchers = vouchers.NewService(env.DB.Vouchers(), env.Keys, nil)
+	})
+	admin, _ := env.account(t, identity.RoleAdmin)
+	srv := httptest.NewServer(env.Server)
+	defer srv.Close()
+	pc := webtest.SignedIn(t, srv.URL, admin.Email, testPassword)
+	long := strings.Repeat("Libreria ", 40)
+	res, body := pc.Post("/admin/vouchers/shops", url.Values{"csrf_token": {pc.CSRF("/admin/vouchers")}, "name": {long}, "address": {"Via Roma 1"},
+		"district": {""}, "category": {"libri"}, "iban": {"IT00X0000000000000000000000"}})
+	if errs := fieldErrors(body); res.StatusCode != http.StatusBadRequest || len(errs) != 3 || errs["name"] == "" || errs["district"] == "" || errs["iban"] == "" {
+		t.Fatalf("the shop: %d, field errors %q\n%s", res.StatusCode, errs, body)
+	}
+	res, body = pc.Post("/admin/theatre/venues", url.Values{"csrf_token": {pc.CSRF("/admin/theatre")}, "name": {long}, "address": {""}})
+	if errs := fieldErrors(body); res.StatusCode != http.StatusBadRequest || len(errs) != 2 || errs["name"] == "" || errs["address"] == "" {
+		t.Fatalf("the venue: %d, field errors %q\n%s", res.StatusCode, errs, body)
 	}
 }

@@ -208,8 +208,9 @@ func (s *theatrePages) handleTheatreAdminCreateVenue(w http.ResponseWriter, r *h
 		}
 	}
 	status := http.StatusBadRequest
+	v := ticketing.Venue{Name: f.Values["name"], Address: f.Values["address"]}
+	var refusals []error
 	if !f.Failed() {
-		v := ticketing.Venue{Name: f.Values["name"], Address: f.Values["address"]}
 		// Pressed twice, the form makes one venue.
 		_, err := s.formOnce(r.Context(), "page.venue_create:"+c.AccountID, f.Values["key"], v, func(ctx context.Context) (string, error) {
 			made, err := s.ticketing.CreateVenue(ctx, c, v)
@@ -219,11 +220,17 @@ func (s *theatrePages) handleTheatreAdminCreateVenue(w http.ResponseWriter, r *h
 			http.Redirect(w, r, "/admin/theatre?done=venue#venues", http.StatusSeeOther)
 			return
 		}
+		refusals, status = append(refusals, err), httpx.StatusFor(err)
+	}
+	if f.Failed() || len(refusals) > 0 && apperr.Has(refusals[0], apperr.Invalid) {
+		// Every other mistake of the fields, as the domain judges them.
+		refusals = append(refusals, v.Problems()...)
+	}
+	for _, err := range refusals {
 		if !theatreRefusal(l, f, err, venueFieldOf) {
 			s.pageError(w, r, err)
 			return
 		}
-		status = httpx.StatusFor(err)
 	}
 	s.renderTheatreAdmin(w, r, c, status, theatreForms{venue: f})
 }

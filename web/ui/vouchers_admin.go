@@ -356,18 +356,25 @@ func (s *voucherPages) handleVoucherAdminCreateShop(w http.ResponseWriter, r *ht
 		}
 	}
 	status := http.StatusBadRequest
+	in := vouchers.Shop{Name: f.Values["name"], Address: f.Values["address"], District: f.Values["district"], Category: f.Values["category"], IBAN: f.Values["iban"]}
+	var refusals []error
 	if !f.Failed() {
-		shop, err := s.vouchers.CreateShop(r.Context(), c, vouchers.Shop{Name: f.Values["name"], Address: f.Values["address"],
-			District: f.Values["district"], Category: f.Values["category"], IBAN: f.Values["iban"]})
+		shop, err := s.vouchers.CreateShop(r.Context(), c, in)
 		if err == nil {
 			http.Redirect(w, r, s.shopsFrom(r, c, shop.ID), http.StatusSeeOther)
 			return
 		}
+		refusals, status = append(refusals, err), httpx.StatusFor(err)
+	}
+	if f.Failed() || len(refusals) > 0 && apperr.Has(refusals[0], apperr.Invalid) {
+		// Every other mistake of the fields, as the domain judges them.
+		refusals = append(refusals, in.Problems()...)
+	}
+	for _, err := range refusals {
 		if !formRefusal(l, f, err, shopFieldOf) {
 			s.pageError(w, r, err)
 			return
 		}
-		status = httpx.StatusFor(err)
 	}
 	s.renderVoucherAdmin(w, r, c, status, voucherAdminPage{ShopForm: f})
 }
