@@ -127,7 +127,7 @@ func BenchmarkGBFSStationStatus(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	hub := httptest.NewServer(web.New(web.Deps{PublicURL: "http://bench", GBFS: feeds}))
+	hub := httptest.NewServer(web.New(web.Deps{PublicURL: "http://bench", GBFS: feeds, Log: requestLog(b)}))
 	defer hub.Close()
 	payload := body.JSON
 	base := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -6,10 +6,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"path/filepath"
 	"runtime/metrics"
 	"slices"
 	"sync"
@@ -122,7 +124,7 @@ func newBenchHubOn(b testing.TB, db store.DB, rollUp bool) *benchHub {
 	h.vouchers.SendEmails(composer)
 	h.tickets.SendEmails(composer)
 	h.srv = httptest.NewServer(web.New(web.Deps{Identity: h.ids, Keys: keys, Vouchers: h.vouchers, Wallet: h.wallet, Ticketing: h.tickets,
-		Answers: db.Answers()}))
+		Answers: db.Answers(), Log: requestLog(b)}))
 	if goTills() {
 		h.client = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: voucherClients, MaxConnsPerHost: voucherClients}, Timeout: tillTimeout}
 	} else if h.tills, err = newTills(h.srv.URL, voucherClients); err != nil {
@@ -143,6 +145,24 @@ func newBenchHubOn(b testing.TB, db store.DB, rollUp bool) *benchHub {
 	go func() { defer close(rolled); h.wallet.RunRollUp(rollCtx, wallet.RollUpEvery) }()
 	b.Cleanup(func() { closeSrv(); stop(); <-rolled })
 	return h
+}
+
+// requestLog is the hub's log as `cityhub serve` writes it by default
+// (text, level info: a line for every request) into a file of the run's,
+// as a hub's standard error reaches a file or a log collector: each
+// request pays for its line and its write. CITYHUB_BENCH_REQUEST_LOG=off
+// discards it, to measure what the line costs.
+func requestLog(b testing.TB) *slog.Logger {
+	b.Helper()
+	if os.Getenv("CITYHUB_BENCH_REQUEST_LOG") == "off" {
+		return slog.New(slog.DiscardHandler)
+	}
+	f, err := os.Create(filepath.Join(b.TempDir(), "hub.log"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { f.Close() })
+	return slog.New(slog.NewTextHandler(f, &slog.HandlerOptions{Level: slog.LevelInfo}))
 }
 
 // accounts creates n accounts with role (scoped to scope(i) when given) and
