@@ -53,7 +53,7 @@ func (s *Service) QuotePurchase(ctx context.Context, c identity.Caller, shopID, 
 		if err != nil {
 			return shopNotFound(err)
 		}
-		if q.Refusal = redeemable(v, camp, shop, s.now(), s.zone); q.Refusal != nil {
+		if q.Refusal = redeemable(v, camp, shop, c.AccountID, s.now(), s.zone); q.Refusal != nil {
 			return nil
 		}
 		if purchase < camp.MinSpendCents {

@@ -138,9 +138,12 @@ func (s *Service) PreviewCode(ctx context.Context, c identity.Caller, shopID, pr
 			return shopNotFound(err)
 		}
 		vv := view(v, camp, s.now(), false)
+		// A voucher of the caller's own is not for this till whoever's
+		// shop it is (ownVoucher): the staff learn it before pressing.
 		p = Preview{VoucherID: v.ID, CampaignName: camp.Name, Status: vv.Status, RemainingCents: v.RemainingCents,
-			PercentOff: camp.PercentOff, MinSpendCents: camp.MinSpendCents, Mode: camp.Mode, ExpiresAt: v.ExpiresAt, Eligible: camp.Eligible(shop)}
-		if err := redeemable(v, camp, shop, s.now(), s.zone); err != nil {
+			PercentOff: camp.PercentOff, MinSpendCents: camp.MinSpendCents, Mode: camp.Mode, ExpiresAt: v.ExpiresAt,
+			Eligible: camp.Eligible(shop) && !ownVoucher(v, c.AccountID)}
+		if err := redeemable(v, camp, shop, c.AccountID, s.now(), s.zone); err != nil {
 			p.Problem = apperr.MessageOf(err)
 		}
 		return nil
@@ -148,9 +151,14 @@ func (s *Service) PreviewCode(ctx context.Context, c identity.Caller, shopID, pr
 	return p, err
 }
 
-// redeemable checks everything about a voucher except the purchase amount.
-func redeemable(v Voucher, camp Campaign, shop Shop, now time.Time, zone *time.Location) error {
+// redeemable checks everything about a voucher except the purchase amount,
+// for the staff member staffID (the caller) at shop. A voucher of staffID's
+// own comes first: it is refused whatever its state, so the till says so
+// rather than a reason that would pass with time.
+func redeemable(v Voucher, camp Campaign, shop Shop, staffID string, now time.Time, zone *time.Location) error {
 	switch {
+	case ownVoucher(v, staffID):
+		return errOwnVoucher
 	case camp.Status == StatusClosed || camp.Status == StatusDraft:
 		return apperr.R(apperr.Conflict, "campaign_closed", "This voucher's campaign is closed.")
 	case now.Before(camp.ValidFrom):
@@ -164,6 +172,20 @@ func redeemable(v Voucher, camp Campaign, shop Shop, now time.Time, zone *time.L
 	}
 	return nil
 }
+
+// ownVoucher reports whether v is held by the account staffID: staff may
+// not redeem, at a till they work, a voucher they hold themselves, or the
+// shop would be owed the city's money with no customer. The holder is read
+// with the voucher (voucherCols, redemptionTargetCols), so the rule costs
+// no read of its own. A voucher without a holder is nobody's.
+func ownVoucher(v Voucher, staffID string) bool {
+	return v.AccountID != "" && v.AccountID == staffID
+}
+
+// errOwnVoucher refuses a redemption of the caller's own voucher: Conflict,
+// as the other rules about the voucher at this till (shop_not_eligible), so
+// that a retry of the key is refused again alike (idem.Keeps).
+var errOwnVoucher = apperr.R(apperr.Conflict, "own_voucher", "This voucher is yours: you cannot redeem it at a till you work.")
 
 // RedeemRequest is what the till sends.
 type RedeemRequest struct {
@@ -453,7 +475,7 @@ type redemptionPlan struct {
 // writes nothing: the single and the batched paths share it.
 func (s *Service) judgeRedemption(ctx context.Context, c identity.Caller, shopID string, v Voucher, camp Campaign, shop Shop, purchase int64) (redemptionPlan, error) {
 	now := s.now()
-	if err := redeemable(v, camp, shop, now, s.zone); err != nil {
+	if err := redeemable(v, camp, shop, c.AccountID, now, s.zone); err != nil {
 		return redemptionPlan{}, err
 	}
 	if purchase < camp.MinSpendCents {
