@@ -138,13 +138,16 @@ func (s *Service) PreviewCode(ctx context.Context, c identity.Caller, shopID, pr
 			return shopNotFound(err)
 		}
 		vv := view(v, camp, s.now(), false)
-		// A voucher of the caller's own is not for this till whoever's
-		// shop it is (ownVoucher): the staff learn it before pressing.
 		p = Preview{VoucherID: v.ID, CampaignName: camp.Name, Status: vv.Status, RemainingCents: v.RemainingCents,
-			PercentOff: camp.PercentOff, MinSpendCents: camp.MinSpendCents, Mode: camp.Mode, ExpiresAt: v.ExpiresAt,
-			Eligible: camp.Eligible(shop) && !ownVoucher(v, c.AccountID)}
+			PercentOff: camp.PercentOff, MinSpendCents: camp.MinSpendCents, Mode: camp.Mode, ExpiresAt: v.ExpiresAt}
+		// Eligible is exactly "redeeming now would pass the voucher's own
+		// rules" (the amount apart), so that a till may offer the button on
+		// it alone: a used, expired or closed voucher, one of a campaign not
+		// begun, of another shop or of the caller's own (ownVoucher) is not.
 		if err := redeemable(v, camp, shop, c.AccountID, s.now(), s.zone); err != nil {
 			p.Problem = apperr.MessageOf(err)
+		} else {
+			p.Eligible = true
 		}
 		return nil
 	})

@@ -154,6 +154,10 @@ func TestVoucherAPIScenario(t *testing.T) {
 			staff := env.login(t, identity.RoleMerchant, shop.ID)
 			res = vreq(t, env, "POST", "/api/v1/merchant/vouchers/preview", staff, `{"code":"`+tok.Token+`"}`)
 			wantStatus(t, res, http.StatusOK)
+			var before vouchers.Preview
+			if decodeInto(t, res, &before); !before.Eligible || before.Problem != "" {
+				t.Fatalf("preview of a voucher the till may redeem: %+v", before)
+			}
 			// A merchant of shop A naming shop B is refused.
 			wantProblem(t, vreq(t, env, "POST", "/api/v1/merchant/vouchers/redeem?shop="+other.ID, staff, `{"code":"`+tok.Token+`","purchase_cents":2000}`, "Idempotency-Key: a1"), http.StatusForbidden)
 			// A shop id in the body is not a field the till may send.
@@ -176,6 +180,14 @@ func TestVoucherAPIScenario(t *testing.T) {
 				t.Fatalf("replay: %v %s", res.Header(), res.Body.String())
 			}
 			wantProblem(t, vreq(t, env, "POST", "/api/v1/merchant/vouchers/redeem", staff, `{"code":"`+tok.Token+`","purchase_cents":2400}`, "Idempotency-Key: k1"), http.StatusConflict)
+			// Used up, it is described still, but not as one to redeem: a
+			// till offers the button on eligible_here alone.
+			res = vreq(t, env, "POST", "/api/v1/merchant/vouchers/preview", staff, `{"code":"`+tok.Token+`"}`)
+			wantStatus(t, res, http.StatusOK)
+			var after vouchers.Preview
+			if decodeInto(t, res, &after); after.Eligible || after.Problem == "" || after.Status != "used" {
+				t.Fatalf("preview of a used voucher: %+v", after)
+			}
 			wantProblem(t, vreq(t, env, "POST", "/api/v1/merchant/vouchers/redeem", staff, body, "Idempotency-Key: k2"), http.StatusConflict)
 
 			// Reverse once; the second is a conflict, its replay the first answer.
