@@ -33,6 +33,9 @@ type Preview struct {
 	Eligible       bool      `json:"eligible_here"`
 	// Problem says why it cannot be redeemed here now, when it cannot.
 	Problem string `json:"problem,omitempty"`
+	// ProblemReason is Problem's reason code, the one the redeem would
+	// refuse with (voucher_used, own_voucher...): what a till translates.
+	ProblemReason string `json:"problem_reason,omitempty"`
 }
 
 // CheckPresented refuses what the till read when there is nothing to look
@@ -145,7 +148,7 @@ func (s *Service) PreviewCode(ctx context.Context, c identity.Caller, shopID, pr
 		// it alone: a used, expired or closed voucher, one of a campaign not
 		// begun, of another shop or of the caller's own (ownVoucher) is not.
 		if err := redeemable(v, camp, shop, c.AccountID, s.now(), s.zone); err != nil {
-			p.Problem = apperr.MessageOf(err)
+			p.Problem, p.ProblemReason = apperr.MessageOf(err), apperr.ReasonOf(err)
 		} else {
 			p.Eligible = true
 		}

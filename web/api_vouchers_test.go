@@ -185,7 +185,7 @@ func TestVoucherAPIScenario(t *testing.T) {
 			res = vreq(t, env, "POST", "/api/v1/merchant/vouchers/preview", staff, `{"code":"`+tok.Token+`"}`)
 			wantStatus(t, res, http.StatusOK)
 			var after vouchers.Preview
-			if decodeInto(t, res, &after); after.Eligible || after.Problem == "" || after.Status != "used" {
+			if decodeInto(t, res, &after); after.Eligible || after.Problem == "" || after.ProblemReason != "voucher_used" || after.Status != "used" {
 				t.Fatalf("preview of a used voucher: %+v", after)
 			}
 			wantProblem(t, vreq(t, env, "POST", "/api/v1/merchant/vouchers/redeem", staff, body, "Idempotency-Key: k2"), http.StatusConflict)
