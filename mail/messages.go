@@ -17,10 +17,15 @@ func (c *Composer) TopUpReceipt(r Recipient, t TopUp) (Message, error) {
 	return c.Compose(KindTopUpReceipt, r, "/wallet", t, v.Money(t.AmountCents))
 }
 
-// Voucher is what a voucher-claimed e-mail says.
+// Voucher is what a voucher-claimed or voucher-expiring e-mail says.
+// ValueCents is the voucher's value (what is left of it, in a reminder);
+// with PercentOff set the voucher takes that share of each purchase, at
+// most ValueCents in all, and the e-mail says so rather than a fixed
+// amount off.
 type Voucher struct {
 	Campaign   string
 	ValueCents int64
+	PercentOff int
 	ExpiresAt  time.Time
 }
 
