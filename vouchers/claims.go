@@ -465,7 +465,7 @@ func (s *Service) WalletItems(ctx context.Context, accountID string) ([]wallet.I
 		// reader's language; the title is the campaign's name as the city wrote it.
 		items = append(items, wallet.Item{
 			Kind: "voucher", ID: v.ID, Title: v.CampaignName, Status: v.Status,
-			Value: &remaining, Expires: &exp, At: v.ClaimedAt, HasQR: v.Status == VoucherActive,
+			Value: &remaining, PercentOff: v.PercentOff, Expires: &exp, At: v.ClaimedAt, HasQR: v.Status == VoucherActive,
 			Link: "/vouchers#" + v.ID,
 		})
 	}

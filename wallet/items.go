@@ -9,14 +9,18 @@ import (
 // voucher, a ticket, a ride. Domains provide items through ItemSource; the
 // wallet does not know their rules.
 type Item struct {
-	Kind     string     `json:"kind"` // "voucher", "ticket", "ride"
-	ID       string     `json:"id"`
-	Title    string     `json:"title"`
-	Subtitle string     `json:"subtitle,omitempty"`
-	Status   string     `json:"status"`                // e.g. "active", "used", "expired", "running"
-	Value    *int64     `json:"value_cents,omitempty"` // by kind: a ride's fare (cost so far while it runs), a voucher's remaining value (spendable only while active); a ticket has none
-	Expires  *time.Time `json:"expires_at,omitempty"`
-	At       time.Time  `json:"at"` // when it was acquired or happened
+	Kind     string `json:"kind"` // "voucher", "ticket", "ride"
+	ID       string `json:"id"`
+	Title    string `json:"title"`
+	Subtitle string `json:"subtitle,omitempty"`
+	Status   string `json:"status"`                // e.g. "active", "used", "expired", "running"
+	Value    *int64 `json:"value_cents,omitempty"` // by kind: a ride's fare (cost so far while it runs), a voucher's remaining value (spendable only while active); a ticket has none
+	// PercentOff, on a voucher of a percentage campaign, is the share of
+	// each purchase it takes, Value being the most it still takes in all:
+	// not an amount off any purchase.
+	PercentOff int        `json:"percent_off,omitempty"`
+	Expires    *time.Time `json:"expires_at,omitempty"`
+	At         time.Time  `json:"at"` // when it was acquired or happened
 	// HasQR says the item can be shown as a rotating QR code (see the QR
 	// endpoints of its domain).
 	HasQR bool `json:"has_qr"`

@@ -233,6 +233,7 @@ var openAPIFieldNotes = map[string]*obj{
 	"CardTopUp.state":                    newObj("enum", cardpay.TopUpStates),
 	"CardTopUp.purpose":                  newObj("const", cardpay.PurposeTopUp),
 	"WalletItem.value_cents":             newObj("description", "What the item's value is depends on its kind. A ride: its fare (charged, unless the ride ended unsettled); while it is running, the cost so far (the fare if it ended now). A voucher: its remaining_cents, value left only while it is active (see Voucher). A ticket has none."),
+	"WalletItem.percent_off":             newObj("description", "A voucher of a percentage campaign: the share of each purchase it takes, at most value_cents in all (not an amount off any purchase). Absent for a fixed voucher and other kinds."),
 	"HistoryPage.next_cursor":            newObj("description", "Cursor of the next (older) page; absent on the last page."),
 	"Campaign.status":                    newObj("enum", campaignStatuses),
 	"Campaign.mode":                      newObj("enum", voucherModes),
