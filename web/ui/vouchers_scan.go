@@ -190,10 +190,11 @@ func pressKey(c identity.Caller, code string, cents int64) string {
 // "Importo non valido" (the amount is what is wrong, not the voucher), a
 // voucher that read but may not be used "Buono non accettato", and a code
 // not looked at (the wrong codes' pause) "Codice non controllato", as the
-// door's page and the script say. A till that named its shop twice is
-// asked "Quale negozio?": the voucher was not looked at either.
+// door's page and the script say. A till that named its shop twice, or
+// none though its staff work at several, is asked "Quale negozio?": the
+// voucher was not looked at either.
 func scanRefusalHeading(l *locale, err error) string {
-	if shopNamedTwice(err) {
+	if shopNamedTwice(err) || apperr.ReasonOf(err) == "shop_required" {
 		return l.T("scan.shop.twice")
 	}
 	if amountFault(err) {
