@@ -269,6 +269,9 @@ type errorPage struct {
 	// First is the first page of a list asked with a paging link gone bad
 	// (pagingRefused).
 	First string
+	// Link is the page to go on from, named LinkText, where the home page
+	// is not the next step (a reversal refused: the shop's page).
+	Link, LinkText string
 }
 
 // typedText is one text of a refused form, with its field's name (Label),

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"time"
 
+	"cityhub/apperr"
 	"cityhub/identity"
 	"cityhub/vouchers"
 	"cityhub/web/httpx"
@@ -133,17 +134,17 @@ func (s *voucherPages) handleVoucherReverseConfirm(w http.ResponseWriter, r *htt
 	// A redemption that cannot be reversed any more (reversed already, on
 	// a statement, past its window) says so, rather than asking to confirm
 	// what the button would then refuse.
-	if err := red.ReversalRefusal(time.Now()); err != nil {
-		s.pageError(w, r, err)
-		return
-	}
-	l := s.locale(r)
 	back := "/staff/vouchers"
 	action := "/staff/vouchers/redemptions/" + red.ID + "/reverse"
 	if shop != "" {
 		back += "?shop=" + url.QueryEscape(shop)
 		action += "?shop=" + url.QueryEscape(shop)
 	}
+	if err := red.ReversalRefusal(time.Now()); err != nil {
+		s.reversalRefused(w, r, err, back)
+		return
+	}
+	l := s.locale(r)
 	s.renderConfirm(w, r, "vstaff", confirmPage{
 		Heading: l.T("staff.reverse.heading"),
 		Lead:    l.T("staff.reverse.lead", l.Money(red.AmountCents)),
@@ -173,7 +174,11 @@ func (s *voucherPages) handleVoucherReversePage(w http.ResponseWriter, r *http.R
 	}
 	id := r.PathValue("id")
 	if _, _, err := s.vouchers.Reverse(r.Context(), c, shopID, id, "page-reverse:"+id); err != nil {
-		s.pageError(w, r, err)
+		back := "/staff/vouchers"
+		if shop := r.URL.Query().Get("shop"); shop != "" {
+			back += "?shop=" + url.QueryEscape(shop)
+		}
+		s.reversalRefused(w, r, err, back)
 		return
 	}
 	next := "/staff/vouchers?reversed=" + url.QueryEscape(id)
@@ -181,6 +186,24 @@ func (s *voucherPages) handleVoucherReversePage(w http.ResponseWriter, r *http.R
 		next += "&shop=" + url.QueryEscape(shop)
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// reversalRefused answers a reversal the redemption no longer allows
+// (past its window, on a statement, reversed already) under a heading that
+// says so, with a link back to the shop's page (back), where the staff
+// see what is still reversible: the plain error page said "Richiesta non
+// valida" and linked only to the home page. Any other refusal gets the
+// plain error page.
+func (s *voucherPages) reversalRefused(w http.ResponseWriter, r *http.Request, err error, back string) {
+	reason := apperr.ReasonOf(err)
+	if (reason != "reversal_window_passed" && reason != "already_settled" && reason != "already_reversed") || wantsJSON(r) {
+		s.pageError(w, r, err)
+		return
+	}
+	l := s.locale(r)
+	status := httpx.StatusFor(err)
+	s.render(w, r, status, "error", "", errorPage{Status: status, Heading: l.T("staff.reverse.refused." + reason), Message: l.ErrorText(err),
+		Link: back, LinkText: l.T("staff.reverse.refused.back")})
 }
 
 // staffStatementsPageSize is how many of its statements the shop's page
