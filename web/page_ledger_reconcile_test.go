@@ -101,6 +101,10 @@ func TestReportsPageStartsOnTheNewestCampaign(t *testing.T) {
 	for _, name := range []string{"Estate 2025", "Natale 2025", "Primavera 2026"} {
 		camp, err := env.Deps.Vouchers.CreateCampaign(ctx, asAdmin, vouchers.Campaign{Name: name, BudgetCents: 5000, FaceValueCents: 1000,
 			PerCitizenLimit: 1, ValidFrom: time.Now().Add(-time.Hour), ValidUntil: time.Now().Add(24 * time.Hour)})
+		if err == nil {
+			// Opened: a draft is not offered (TestReportsOpenOnTheNewestCampaignNotADraft).
+			_, err = env.Deps.Vouchers.SetCampaignStatus(ctx, asAdmin, camp.ID, vouchers.StatusOpen)
+		}
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -174,12 +174,20 @@ func (s *staffPages) handleReports(w http.ResponseWriter, r *http.Request, c ide
 	s.render(w, r, http.StatusOK, "admin_reports", "admin", page)
 }
 
-// uptakeChart draws the chosen campaign's (else the newest's) redemptions
-// per day, stacked by the shops' districts.
+// uptakeChart draws the chosen campaign's (else the newest's that is not
+// a draft) redemptions per day, stacked by the shops' districts. Drafts
+// are not offered: nobody can redeem one, so its chart is always empty
+// (one a link names is shown all the same).
 func (s *staffPages) uptakeChart(ctx context.Context, c identity.Caller, l *locale, chosen string, since, now time.Time, page *reportsPage) error {
-	camps, err := s.vouchers.Campaigns(ctx)
+	all, err := s.vouchers.Campaigns(ctx)
 	if err != nil {
 		return err
+	}
+	camps := all[:0:0]
+	for _, camp := range all {
+		if camp.Status != vouchers.StatusDraft || camp.ID == chosen {
+			camps = append(camps, camp)
+		}
 	}
 	if len(camps) == 0 {
 		if chosen != "" {
