@@ -144,6 +144,9 @@ func (s *voucherPages) claimRefused(w http.ResponseWriter, r *http.Request, c id
 type voucherShopsPage struct {
 	Campaign  string
 	Districts []districtShops
+	// Closed says the campaign is closed: no shop takes its vouchers any
+	// more, so the page says so and lists none.
+	Closed bool
 }
 
 type districtShops struct {
@@ -164,6 +167,10 @@ func (s *voucherPages) handleVoucherShopsPage(w http.ResponseWriter, r *http.Req
 	camp, err := s.vouchers.Campaign(ctx, r.PathValue("id"))
 	if err != nil {
 		s.pageError(w, r, err)
+		return
+	}
+	if camp.Status == vouchers.StatusClosed {
+		s.render(w, r, http.StatusOK, "voucher_shops", "vouchers", voucherShopsPage{Campaign: camp.Name, Closed: true})
 		return
 	}
 	shops, err := s.vouchers.ShopsFor(ctx, camp.ID, r.URL.Query().Get("district"))
