@@ -461,11 +461,15 @@ func (s *Service) WalletItems(ctx context.Context, accountID string) ([]wallet.I
 	for _, v := range vs {
 		remaining := v.RemainingCents
 		exp := v.ExpiresAt
+		var ended string
+		if v.Status == VoucherExpired && v.CampaignStatus == StatusClosed {
+			ended = "campaign_closed"
+		}
 		// No text of our own here: the wallet page formats the value in the
 		// reader's language; the title is the campaign's name as the city wrote it.
 		items = append(items, wallet.Item{
 			Kind: "voucher", ID: v.ID, Title: v.CampaignName, Status: v.Status,
-			Value: &remaining, PercentOff: v.PercentOff, Expires: &exp, At: v.ClaimedAt, HasQR: v.Status == VoucherActive,
+			Value: &remaining, PercentOff: v.PercentOff, Expires: &exp, EndedBy: ended, At: v.ClaimedAt, HasQR: v.Status == VoucherActive,
 			Link: "/vouchers#" + v.ID,
 		})
 	}

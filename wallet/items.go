@@ -20,7 +20,12 @@ type Item struct {
 	// not an amount off any purchase.
 	PercentOff int        `json:"percent_off,omitempty"`
 	Expires    *time.Time `json:"expires_at,omitempty"`
-	At         time.Time  `json:"at"` // when it was acquired or happened
+	// EndedBy, on an item whose Status is "expired", names what ended it
+	// before its expiry: "campaign_closed" for a voucher whose campaign
+	// the city closed. The pages say that, not that it expired, beside a
+	// validity that has not ended.
+	EndedBy string    `json:"-"`
+	At      time.Time `json:"at"` // when it was acquired or happened
 	// HasQR says the item can be shown as a rotating QR code (see the QR
 	// endpoints of its domain).
 	HasQR bool `json:"has_qr"`

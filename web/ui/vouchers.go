@@ -47,6 +47,16 @@ func (c myVoucherCard) ValueLabel() string { return voucherValueLabel(c.Status, 
 // its unspent value.
 func (c myVoucherCard) Unusable() bool { return c.Status != vouchers.VoucherActive }
 
+// StatusShown is the status the card names (item.status.<it>): a voucher
+// of a campaign the city closed says so, not that it expired beside a
+// validity that has not ended.
+func (c myVoucherCard) StatusShown() string {
+	if c.Status == vouchers.VoucherExpired && c.CampaignStatus == vouchers.StatusClosed {
+		return "campaign_closed"
+	}
+	return c.Status
+}
+
 type voucherUse struct {
 	Shop     string
 	At       time.Time

@@ -98,6 +98,15 @@ func voucherValueLabel(status string, remaining int64) string {
 // page says so by its unspent value.
 func (c walletCard) Unusable() bool { return c.Kind == "voucher" && c.Status != "active" }
 
+// StatusShown is the status the card names (item.status.<it>): a voucher
+// whose campaign was closed says so, not that it expired.
+func (c walletCard) StatusShown() string {
+	if c.Status == "expired" && c.EndedBy != "" {
+		return c.EndedBy
+	}
+	return c.Status
+}
+
 type cardQR struct {
 	Image   template.URL // data: URL of the PNG, built here from PNG bytes
 	Code    string       // the typed code
