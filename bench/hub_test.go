@@ -21,6 +21,7 @@ import (
 
 	"cityhub/identity"
 	"cityhub/keyring"
+	"cityhub/logwriter"
 	"cityhub/mail"
 	"cityhub/store"
 	"cityhub/store/postgres"
@@ -148,21 +149,32 @@ func newBenchHubOn(b testing.TB, db store.DB, rollUp bool) *benchHub {
 }
 
 // requestLog is the hub's log as `cityhub serve` writes it by default
-// (text, level info: a line for every request) into a file of the run's,
-// as a hub's standard error reaches a file or a log collector: each
-// request pays for its line and its write. CITYHUB_BENCH_REQUEST_LOG=off
-// discards it, to measure what the line costs.
+// (text, level info: a line for every request, through a
+// logwriter.Writer) into a file of the run's, as a hub's standard error
+// reaches a file or a log collector: each request pays for its line.
+// CITYHUB_BENCH_REQUEST_LOG=off discards it, to measure what the line
+// costs; =direct writes each line from the request's goroutine, under the
+// handler's lock, as the hub did before logwriter.
 func requestLog(b testing.TB) *slog.Logger {
 	b.Helper()
-	if os.Getenv("CITYHUB_BENCH_REQUEST_LOG") == "off" {
+	how := os.Getenv("CITYHUB_BENCH_REQUEST_LOG")
+	if how == "off" {
 		return slog.New(slog.DiscardHandler)
 	}
 	f, err := os.Create(filepath.Join(b.TempDir(), "hub.log"))
 	if err != nil {
 		b.Fatal(err)
 	}
+	// Registered before the writer's Close, so run after it (cleanups run
+	// last first): the file is closed once its lines are written out.
 	b.Cleanup(func() { f.Close() })
-	return slog.New(slog.NewTextHandler(f, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	var w io.Writer = f
+	if how != "direct" {
+		lw := logwriter.New(f, 0)
+		w = lw
+		b.Cleanup(func() { lw.Close() })
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}))
 }
 
 // accounts creates n accounts with role (scoped to scope(i) when given) and

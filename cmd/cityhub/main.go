@@ -16,20 +16,38 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+
+	"cityhub/logwriter"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "dev"
 
 func main() {
-	out := stderrFor(os.Args[1:], os.Getenv, os.Stderr)
-	ctx, stop := stopOnSignals(out, os.Exit)
+	runMain(os.Args[1:], os.Getenv, os.Stdout, os.Stderr, os.Exit)
+}
+
+// runMain is main on its arguments, environment and streams, ending the
+// process through exit when the command fails or a second signal comes.
+func runMain(args []string, getenv func(string) string, stdout, stderr io.Writer, exit func(int)) {
+	// The log leaves through one background writer (logwriter), so that a
+	// request does not wait for standard error to take its line; what main
+	// itself says goes the same way, after the lines before it, and all of
+	// it is written out before the process exits.
+	logs := logwriter.New(stderr, 0)
+	exitAfterLog := func(code int) {
+		logs.Close()
+		exit(code)
+	}
+	out := stderrFor(args, getenv, logs)
+	ctx, stop := stopOnSignals(out, exitAfterLog)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+	if err := run(ctx, args, getenv, stdout, logs); err != nil {
 		out.say(slog.LevelError, err.Error())
 		stop()
-		os.Exit(1)
+		exitAfterLog(1)
 	}
+	logs.Close()
 }
 
 // stopOnSignals is a context that the first SIGINT or SIGTERM ends: the

@@ -25,11 +25,7 @@ func TestSignalHub(t *testing.T) {
 	if os.Getenv(signalHubEnv) != "1" {
 		t.Skip("run as a child hub process only")
 	}
-	ctx, stop := stopOnSignals(stderrLines{w: os.Stderr}, os.Exit)
-	defer stop()
-	if err := run(ctx, []string{"serve"}, withTestHashCost(os.LookupEnv), os.Stdout, os.Stderr); err != nil {
-		t.Fatal(err)
-	}
+	runMain([]string{"serve"}, withTestHashCost(os.LookupEnv), os.Stdout, os.Stderr, os.Exit)
 }
 
 // The first Ctrl-C stops the hub after its requests in flight, however
