@@ -78,7 +78,7 @@ func TestReasonWordsNameTheDomainsConstants(t *testing.T) {
 			{ends, "theatre.reason.", fmt.Sprintf("Indica la fine come data e ora, dopo l'inizio e al massimo %d ore dopo, oppure la durata: non entrambe.", endHours)},
 			{purchases, "", fmt.Sprintf("Inserisci l'importo della spesa in euro, più di zero e al massimo %s; con un buono a percentuale deve bastare per uno sconto di almeno un centesimo.", most.Format("it"))},
 			{[]error{settle}, "", fmt.Sprintf("Non ci sono operazioni da rendicontare (quelle degli ultimi %d minuti si possono ancora annullare).", window)},
-			{[]error{reversal}, "", fmt.Sprintf("Un buono si può annullare solo entro %d minuti.", window)},
+			{[]error{reversal}, "", fmt.Sprintf("Un riscatto si può annullare solo entro %d minuti.", window)},
 			{[]error{reports}, "", fmt.Sprintf("Hai già %d segnalazioni aperte: l'operatore se ne occuperà prima di riceverne altre.", mobility.MaxOpenReports)},
 		},
 		"en": {
@@ -88,7 +88,7 @@ func TestReasonWordsNameTheDomainsConstants(t *testing.T) {
 			{ends, "theatre.reason.", fmt.Sprintf("Give the end as a date and time, after the start and at most %d hours later, or the duration: not both.", endHours)},
 			{purchases, "", fmt.Sprintf("Enter the purchase amount in euros, more than zero and at most %s; with a percentage voucher it must be large enough for a discount of at least one cent.", most.Format("en"))},
 			{[]error{settle}, "", fmt.Sprintf("There is nothing to settle (redemptions of the last %d minutes can still be reversed).", window)},
-			{[]error{reversal}, "", fmt.Sprintf("A voucher can be reversed only within %d minutes.", window)},
+			{[]error{reversal}, "", fmt.Sprintf("A redemption can be reversed only within %d minutes.", window)},
 			{[]error{reports}, "", fmt.Sprintf("You already have %d open reports: the operator will see to them before taking more.", mobility.MaxOpenReports)},
 		},
 	} {
