@@ -25,24 +25,12 @@ func TestReportsOpenOnTheNewestCampaignNotADraft(t *testing.T) {
 	})
 	ctx := context.Background()
 	svc := env.Deps.Vouchers
-	shop, err := svc.CreateShop(ctx, voucherAdmin, vouchers.Shop{Name: "Forno Traiano", Address: "Via Traiano 3", District: "centro", Category: "food",
-		IBAN: "IT60X0542811101000000123456"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	shop := fornoTraiano(t, svc)
 	campaign := func(name string) vouchers.Campaign {
 		t.Helper()
-		camp, err := svc.CreateCampaign(ctx, voucherAdmin, vouchers.Campaign{Name: name, BudgetCents: 10000, FaceValueCents: 1000, PerCitizenLimit: 1,
-			ValidFrom: time.Now().Add(-time.Hour), ValidUntil: time.Now().Add(30 * 24 * time.Hour)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return camp
+		return christmasCampaign(t, svc, 1000, 1, false, func(c *vouchers.Campaign) { c.Name = name })
 	}
-	open := campaign("Natale")
-	if _, err := svc.SetCampaignStatus(ctx, voucherAdmin, open.ID, vouchers.StatusOpen); err != nil {
-		t.Fatal(err)
-	}
+	open := christmasCampaign(t, svc, 1000, 1, true)
 	v, err := svc.Claim(ctx, identity.Caller{AccountID: "acc_anna", Grants: []identity.Grant{{Role: identity.RoleCitizen}}}, open.ID)
 	if err != nil {
 		t.Fatal(err)

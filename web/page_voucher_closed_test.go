@@ -7,7 +7,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"cityhub/identity"
 	"cityhub/vouchers"
@@ -24,18 +23,8 @@ func closedCampaignVoucher(t *testing.T) (*testEnv, vouchers.VoucherView, string
 	})
 	ctx := context.Background()
 	svc := env.Deps.Vouchers
-	if _, err := svc.CreateShop(ctx, voucherAdmin, vouchers.Shop{Name: "Forno Traiano", Address: "Via Traiano 3", District: "centro", Category: "food",
-		IBAN: "IT60X0542811101000000123456"}); err != nil {
-		t.Fatal(err)
-	}
-	camp, err := svc.CreateCampaign(ctx, voucherAdmin, vouchers.Campaign{Name: "Natale", BudgetCents: 10000, FaceValueCents: 1000, PerCitizenLimit: 1,
-		ValidFrom: time.Now().Add(-time.Hour), ValidUntil: time.Now().Add(30 * 24 * time.Hour)})
-	if err == nil {
-		_, err = svc.SetCampaignStatus(ctx, voucherAdmin, camp.ID, vouchers.StatusOpen)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	fornoTraiano(t, svc)
+	camp := christmasCampaign(t, svc, 1000, 1, true)
 	anna, _ := env.account(t, identity.RoleCitizen)
 	v, err := svc.Claim(ctx, identity.Caller{AccountID: anna.ID, Grants: []identity.Grant{{Role: identity.RoleCitizen}}}, camp.ID)
 	if err != nil {

@@ -25,19 +25,8 @@ func TestVoucherFiguresCallRedemptionsRedemptions(t *testing.T) {
 	env, offset := voucherClockServer(t, "sqlite")
 	ctx := context.Background()
 	svc := env.Deps.Vouchers
-	shop, err := svc.CreateShop(ctx, voucherAdmin, vouchers.Shop{Name: "Forno Traiano", Address: "Via Traiano 3", District: "centro", Category: "food",
-		IBAN: "IT60X0542811101000000123456"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	camp, err := svc.CreateCampaign(ctx, voucherAdmin, vouchers.Campaign{Name: "Natale", BudgetCents: 10000, FaceValueCents: 2000, PerCitizenLimit: 2,
-		ValidFrom: time.Now().Add(-time.Hour), ValidUntil: time.Now().Add(30 * 24 * time.Hour), Mode: vouchers.ModePartial})
-	if err == nil {
-		_, err = svc.SetCampaignStatus(ctx, voucherAdmin, camp.ID, vouchers.StatusOpen)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	shop := fornoTraiano(t, svc)
+	camp := christmasCampaign(t, svc, 2000, 2, true, func(c *vouchers.Campaign) { c.Mode = vouchers.ModePartial })
 	anna := identity.Caller{AccountID: "acc_anna", Grants: []identity.Grant{{Role: identity.RoleCitizen}}}
 	staffCaller := identity.Caller{AccountID: "acc_staff", Grants: []identity.Grant{{Role: identity.RoleMerchant, Scope: shop.ID}}}
 	v1, err1 := svc.Claim(ctx, anna, camp.ID)
