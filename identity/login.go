@@ -19,6 +19,13 @@ var errBadCredentials = apperr.R(apperr.Unauthenticated, "bad_credentials", "The
 var errEmailNotVerified = apperr.R(apperr.Unauthenticated, "email_not_verified",
 	"Please confirm your e-mail address first: follow the link we sent you, or ask for a new one.")
 
+// errAccountDisabled answers the right password of an account an
+// administrator disabled: the person proved the password, and is told why
+// it opens nothing, so that they ask the city rather than reset it in vain
+// (a reset link is not sent to a disabled account, RequestPasswordReset).
+var errAccountDisabled = apperr.R(apperr.Forbidden, "account_disabled",
+	"This account is disabled: please ask the city's offices.")
+
 // authenticate checks an email and a password within the login limits
 // (limits.go): the attempt is reserved in its buckets before the password is
 // checked, so concurrent attempts cannot all pass a count read before any
@@ -30,7 +37,12 @@ var errEmailNotVerified = apperr.R(apperr.Unauthenticated, "email_not_verified",
 // link of the verification e-mail (or resets the password, which proves
 // the address too) the right password gets Unauthenticated with reason
 // email_not_verified, and the account can do nothing but be verified. Only
-// someone who knows the password learns that the account exists.
+// someone who knows the password learns that the account exists. So with a
+// disabled account: the right password gets Forbidden with reason
+// account_disabled, a wrong one the bad_credentials of every wrong
+// password. Neither right answer counts as a failed login: its attempt is
+// released, as a success's is, so it locks nobody out, and it clears no
+// failure either.
 func (s *Service) authenticate(ctx context.Context, email, password, ip, action string) (Account, error) {
 	now := s.now()
 	emailNorm := NormalizeEmail(email)
@@ -58,12 +70,15 @@ func (s *Service) authenticate(ctx context.Context, email, password, ip, action 
 		hash = a.PasswordHash
 	}
 	ok := s.check(password, hash) && usable
-	if !found || !ok || !a.Active() {
+	if !found || !ok || !a.DeletedAt.IsZero() {
 		return Account{}, errBadCredentials
 	}
-	if !a.Verified() {
+	if a.Disabled || !a.Verified() {
 		if err := s.limitTx(ctx, func(tx Tx) error { return tx.ReleaseLoginAttempt(ctx, attempt) }); err != nil {
 			return Account{}, fmt.Errorf("release login attempt: %w", err)
+		}
+		if a.Disabled {
+			return Account{}, errAccountDisabled
 		}
 		return Account{}, errEmailNotVerified
 	}
@@ -90,8 +105,10 @@ type Tokens struct {
 
 // Login checks the credentials and starts a token family: an access token
 // and a refresh token. Unauthenticated (reason bad_credentials) for a wrong
-// email or password alike; RateLimited (reason too_many_attempts, with a
-// retry delay) when the attempt does not fit the login limits.
+// email or password alike; Forbidden (reason account_disabled) for the
+// right password of a disabled account; RateLimited (reason
+// too_many_attempts, with a retry delay) when the attempt does not fit the
+// login limits.
 func (s *Service) Login(ctx context.Context, email, password, ip string) (Tokens, error) {
 	a, err := s.authenticate(ctx, email, password, ip, "account.login")
 	if err != nil {

@@ -189,8 +189,8 @@ func openAPIOperations() []apiOperation {
 
 		// Identity.
 		{method: "POST", path: "/api/v1/auth/login", id: "login", tag: "identity", summary: "Log in with email and password", auth: "public",
-			desc: "401 (reason bad_credentials) for a wrong email or password alike, and for a missing one; 401 (reason email_not_verified) for the right password of an account whose address was never confirmed (follow the verification e-mail's link, or ask for a new one); 429 (too_many_attempts, with Retry-After) after too many failures for the email or the client address.",
-			body: "LoginRequest", ok: []apiResponse{{status: 200, desc: "Tokens.", schema: "Tokens"}}, errs: []int{400, 401, 429}},
+			desc: "401 (reason bad_credentials) for a wrong email or password alike, and for a missing one; 401 (reason email_not_verified) for the right password of an account whose address was never confirmed (follow the verification e-mail's link, or ask for a new one); 403 (reason account_disabled) for the right password of an account an administrator disabled (ask the city's offices; a password reset does not enable it), a wrong one being 401 bad_credentials as for any account; neither right-password refusal counts as a failed login; 429 (too_many_attempts, with Retry-After) after too many failures for the email or the client address.",
+			body: "LoginRequest", ok: []apiResponse{{status: 200, desc: "Tokens.", schema: "Tokens"}}, errs: []int{400, 401, 403, 429}},
 		{method: "POST", path: "/api/v1/auth/refresh", id: "refreshTokens", tag: "identity", summary: "Rotate a refresh token", auth: "public",
 			desc: "The old refresh token stops working; reusing a rotated one revokes every refresh token of its login. 401 (invalid_refresh_token) for a refresh token unknown, expired, revoked or already rotated. Access tokens already issued are not revoked by either: they work until they expire (expires_in, 15 minutes by default).",
 			body: "RefreshRequest", ok: []apiResponse{{status: 200, desc: "New tokens.", schema: "Tokens"}}, errs: []int{400, 401}},

@@ -262,6 +262,10 @@ func (a *accountPages) handleOIDCLink(w http.ResponseWriter, r *http.Request) {
 				p.Password.Error = l.T("account.login.unverified")
 			}
 			a.render(w, r, http.StatusUnauthorized, "account_oidc_link", "login", p)
+		case apperr.Forbidden:
+			// The right password of a disabled account (account_disabled).
+			p.Password.Error = l.T("login.disabled")
+			a.render(w, r, http.StatusForbidden, "account_oidc_link", "login", p)
 		case apperr.RateLimited:
 			httpx.SetRetryAfter(w, err)
 			p.Error = l.T("login.rate_limited")

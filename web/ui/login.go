@@ -77,6 +77,10 @@ func (s *homePages) handleLogin(w http.ResponseWriter, r *http.Request) {
 				form.Error, form.Unverified = l.T("account.login.unverified"), true
 			}
 			s.render(w, r, http.StatusUnauthorized, "login", "login", form)
+		case apperr.Forbidden:
+			// The right password of a disabled account (account_disabled).
+			form.Error = l.T("login.disabled")
+			s.render(w, r, http.StatusForbidden, "login", "login", form)
 		case apperr.RateLimited:
 			httpx.SetRetryAfter(w, err)
 			form.Error = rateLimitedText(l, err)
