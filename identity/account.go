@@ -39,6 +39,12 @@ type Account struct {
 	// brings none of them back, though the access tokens are not stored
 	// and a login may have raced the disable.
 	TokenGeneration int64 `json:"-"`
+	// PasswordChangeGeneration is the TokenGeneration the account's last
+	// password change (ChangePassword) ended, -1 for none: an access token
+	// of it may still be given that change's first answer again
+	// (PasswordChangedAccount), while the account's generation is the one
+	// right after it.
+	PasswordChangeGeneration int64 `json:"-"`
 }
 
 // Caller is the account as the rest of the hub sees the person calling.

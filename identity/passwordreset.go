@@ -129,7 +129,7 @@ func (s *Service) ResetPassword(ctx context.Context, token, newPassword string) 
 				return err
 			}
 		}
-		return s.passwordChanged(ctx, tx, a, "account.password_reset", now)
+		return s.passwordChanged(ctx, tx, a, "account.password_reset", false, now)
 	})
 }
 
@@ -152,8 +152,10 @@ func (s *Service) resetAccount(ctx context.Context, read func(context.Context, s
 // account's address. The access tokens too, by a new token generation, as
 // disabling the account does: a reset is what a person does when someone
 // else has their password, and a token that someone took would otherwise
-// work until it expires.
-func (s *Service) passwordChanged(ctx context.Context, tx Tx, a Account, action string, now time.Time) error {
+// work until it expires. A change (byChange, ChangePassword) records the
+// generation it ended, whose token alone may have the change's retry
+// answered (PasswordChangedAccount); a reset needs no token to retry.
+func (s *Service) passwordChanged(ctx context.Context, tx Tx, a Account, action string, byChange bool, now time.Time) error {
 	// A change of address asked before is dropped with the rest: whoever
 	// had the password may have asked it, to an address of theirs, and
 	// would otherwise take the account over by the link after the owner
@@ -166,7 +168,11 @@ func (s *Service) passwordChanged(ctx context.Context, tx Tx, a Account, action 
 	if err := tx.RevokeAccountTokens(ctx, a.ID, now); err != nil {
 		return fmt.Errorf("revoke tokens: %w", err)
 	}
-	if err := tx.RaiseTokenGeneration(ctx, a.ID); err != nil {
+	end := tx.RaiseTokenGeneration
+	if byChange {
+		end = tx.EndTokenGenerationByPasswordChange
+	}
+	if err := end(ctx, a.ID); err != nil {
 		return fmt.Errorf("end access tokens: %w", err)
 	}
 	if _, err := tx.ClearLoginAttempts(ctx, accountSubject(NormalizeEmail(a.Email))+"*"); err != nil {
@@ -211,6 +217,6 @@ func (s *Service) ChangePassword(ctx context.Context, c Caller, current, next, i
 		if err := tx.SetPasswordHash(ctx, a.ID, hash); err != nil {
 			return err
 		}
-		return s.passwordChanged(ctx, tx, a, "account.password_change", now)
+		return s.passwordChanged(ctx, tx, a, "account.password_change", true, now)
 	})
 }

@@ -52,6 +52,10 @@ type Tx interface {
 	SetAccountDisabled(ctx context.Context, id string, disabled bool) error
 	// RaiseTokenGeneration adds one to the account's TokenGeneration.
 	RaiseTokenGeneration(ctx context.Context, id string) error
+	// EndTokenGenerationByPasswordChange adds one to the account's
+	// TokenGeneration, as RaiseTokenGeneration does, and records the
+	// generation it ended as its PasswordChangeGeneration.
+	EndTokenGenerationByPasswordChange(ctx context.Context, id string) error
 	// SearchAccounts lists at most f.Limit accounts with their grants,
 	// newest first (by creation, then id), matching every field of f that
 	// is set: Text a substring of the normalised e-mail or of the lower-cased

@@ -117,6 +117,38 @@ func (s *Service) ErasedAccount(ctx context.Context, token string) (string, erro
 	return a.ID, nil
 }
 
+// PasswordChangedAccount is the account whose password change ended an
+// access token: the token's signature, audience and expiry verify as
+// Authenticate's do, it is of the very generation the account's last
+// password change ended (ChangePassword), nothing has ended the account's
+// tokens since (a reset, a disable, another change), and the account is
+// still active. It authenticates nobody: the one use of it is to give the
+// change's own retry its first answer (the 204 kept for its
+// Idempotency-Key, for the same body), which tells the token's holder
+// nothing they were not told. Unauthenticated (invalid_token, as
+// Authenticate answers the token) for any other token.
+func (s *Service) PasswordChangedAccount(ctx context.Context, token string) (string, error) {
+	t, err := s.accessToken(token)
+	if err != nil {
+		return "", err
+	}
+	var a Account
+	err = s.store.View(ctx, func(tx Tx) error {
+		var err error
+		a, err = tx.AccountByID(ctx, t.subject)
+		return err
+	})
+	switch {
+	case apperr.Has(err, apperr.NotFound):
+		return "", errBadToken
+	case err != nil:
+		return "", fmt.Errorf("read account: %w", err)
+	case !a.Active() || t.generation != a.PasswordChangeGeneration || a.TokenGeneration != t.generation+1:
+		return "", errBadToken
+	}
+	return a.ID, nil
+}
+
 // accessToken is what token proves, from the tokens verified already or
 // by verifyAccessToken: Authenticate's checks of the token itself, before
 // its account is read. Unauthenticated (invalid_token) for one that does

@@ -26,7 +26,7 @@ func (tx *Tx) InsertAccount(ctx context.Context, a identity.Account) error {
 }
 
 const accountColumns = `a.id, a.email, a.name, a.locale, a.password_hash, a.disabled, a.created_at, a.deleted_at,
-	a.email_verified_at, COALESCE(a.fiscal_code, ''), a.token_generation,
+	a.email_verified_at, COALESCE(a.fiscal_code, ''), a.token_generation, a.password_change_generation,
 	COALESCE((SELECT json_agg(json_build_object('role', g.role, 'scope', g.scope) ORDER BY g.role, g.scope)
 	          FROM account_grants g WHERE g.account_id = a.id), '[]'::json)`
 
@@ -43,7 +43,7 @@ func scanAccount(row pgx.Row) (identity.Account, error) {
 	var a identity.Account
 	var deleted, verified *time.Time
 	err := row.Scan(&a.ID, &a.Email, &a.Name, &a.Locale, &a.PasswordHash, &a.Disabled, &a.CreatedAt, &deleted, &verified, &a.FiscalCode,
-		&a.TokenGeneration, &a.Grants)
+		&a.TokenGeneration, &a.PasswordChangeGeneration, &a.Grants)
 	if err != nil {
 		return a, err
 	}
@@ -139,6 +139,14 @@ func (tx *Tx) SetAccountDisabled(ctx context.Context, id string, disabled bool) 
 func (tx *Tx) RaiseTokenGeneration(ctx context.Context, id string) error {
 	if _, err := tx.q.Exec(ctx, `UPDATE accounts SET token_generation = token_generation + 1 WHERE id = $1`, id); err != nil {
 		return wrap("raise token generation", err)
+	}
+	return nil
+}
+
+// EndTokenGenerationByPasswordChange implements identity.Tx.
+func (tx *Tx) EndTokenGenerationByPasswordChange(ctx context.Context, id string) error {
+	if _, err := tx.q.Exec(ctx, `UPDATE accounts SET password_change_generation = token_generation, token_generation = token_generation + 1 WHERE id = $1`, id); err != nil {
+		return wrap("end token generation by a password change", err)
 	}
 	return nil
 }

@@ -27,7 +27,7 @@ func (tx *Tx) InsertAccount(ctx context.Context, a identity.Account) error {
 }
 
 const accountColumns = `a.id, a.email, a.name, a.locale, a.password_hash, a.disabled, a.created_at, a.deleted_at,
-	a.email_verified_at, COALESCE(a.fiscal_code, ''), a.token_generation,
+	a.email_verified_at, COALESCE(a.fiscal_code, ''), a.token_generation, a.password_change_generation,
 	COALESCE((SELECT json_group_array(json_object('role', g.role, 'scope', g.scope))
 	          FROM (SELECT role, scope FROM account_grants WHERE account_id = a.id ORDER BY role, scope) g), '[]')`
 
@@ -46,7 +46,7 @@ func scanAccount(row rowScanner) (identity.Account, error) {
 	var created, deleted, verified int64
 	var grants string
 	err := row.Scan(&a.ID, &a.Email, &a.Name, &a.Locale, &a.PasswordHash, &disabled, &created, &deleted, &verified, &a.FiscalCode,
-		&a.TokenGeneration, &grants)
+		&a.TokenGeneration, &a.PasswordChangeGeneration, &grants)
 	if err != nil {
 		return a, err
 	}
@@ -134,6 +134,14 @@ func (tx *Tx) SetAccountDisabled(ctx context.Context, id string, disabled bool) 
 func (tx *Tx) RaiseTokenGeneration(ctx context.Context, id string) error {
 	if _, err := tx.q.ExecContext(ctx, `UPDATE accounts SET token_generation = token_generation + 1 WHERE id = ?`, id); err != nil {
 		return wrap("raise token generation", err)
+	}
+	return nil
+}
+
+// EndTokenGenerationByPasswordChange implements identity.Tx.
+func (tx *Tx) EndTokenGenerationByPasswordChange(ctx context.Context, id string) error {
+	if _, err := tx.q.ExecContext(ctx, `UPDATE accounts SET password_change_generation = token_generation, token_generation = token_generation + 1 WHERE id = ?`, id); err != nil {
+		return wrap("end token generation by a password change", err)
 	}
 	return nil
 }

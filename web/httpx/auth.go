@@ -44,13 +44,41 @@ func erasureRetry(r *http.Request) bool {
 	return erasure(r) && r.Header.Get("Idempotency-Key") != ""
 }
 
-type erasedKey struct{}
+// PasswordChangeAuthenticator is an Authenticator that also tells the
+// account whose password change ended an access token
+// (identity.Service.PasswordChangedAccount); Authenticate asks it only
+// for the retry of a password change (passwordChangeRetry).
+type PasswordChangeAuthenticator interface {
+	PasswordChangedAccount(ctx context.Context, token string) (string, error)
+}
 
-// erased is an erased account's token on an erasure's retry: the account,
-// and how the door refused the token.
-type erased struct {
+// passwordChangeRetry reports whether r may be the retry of the password
+// change that ended its token (PUT /api/v1/me/password under an
+// Idempotency-Key): the README promises the same key the first answer,
+// and the first answer, 204, ended the token. Authenticate refuses that
+// token for every other request.
+func passwordChangeRetry(r *http.Request) bool {
+	return r.Method == http.MethodPut && r.URL.Path == "/api/v1/me/password" && r.Header.Get("Idempotency-Key") != ""
+}
+
+type endedKey struct{}
+
+// endedToken is a token the request it retries ended (an erased account's
+// on an erasure's retry, a changed password's on the change's retry): the
+// account, and how the door refused the token.
+type endedToken struct {
 	accountID string
 	refusal   error
+	// passwordChange: the token was ended by a password change, whose
+	// success alone (204) is given again for it.
+	passwordChange bool
+}
+
+// endedTokenOf is r's token ended by the request r retries, if
+// Authenticate let it through so, without a caller.
+func endedTokenOf(r *http.Request) (endedToken, bool) {
+	e, ok := r.Context().Value(endedKey{}).(endedToken)
+	return e, ok
 }
 
 // ErasedAccount is the erased account whose keyed retry of its erasure r
@@ -58,8 +86,19 @@ type erased struct {
 // answer was kept under. Only that answer is given for it; anything else
 // is refused as the door refused the token (Caller).
 func ErasedAccount(r *http.Request) (string, bool) {
-	e, ok := r.Context().Value(erasedKey{}).(erased)
-	return e.accountID, ok
+	e, ok := endedTokenOf(r)
+	return e.accountID, ok && !e.passwordChange
+}
+
+// PasswordChangedAccount is the account whose keyed retry of the password
+// change that ended its token r is (Authenticate let it through without a
+// caller): the scope the change's first answer was kept under. Only that
+// answer, a 204, is given for it; anything else is refused as the door
+// refused the token (Caller), but another body under the change's key,
+// which is refused as any reuse of a key is.
+func PasswordChangedAccount(r *http.Request) (string, bool) {
+	e, ok := endedTokenOf(r)
+	return e.accountID, ok && e.passwordChange
 }
 
 // OneAuthorization is r's Authorization header ("" for none), or
@@ -110,9 +149,17 @@ func Authenticate(auth Authenticator, log *slog.Logger, next http.Handler) http.
 						// (Replayer); without one it is refused so, by
 						// Caller.
 						if erasureRetry(r) {
-							next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), erasedKey{}, erased{accountID: id, refusal: err})))
+							next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), endedKey{}, endedToken{accountID: id, refusal: err})))
 							return
 						}
+					}
+				}
+				if pa, ok := auth.(PasswordChangeAuthenticator); ok && passwordChangeRetry(r) && apperr.ReasonOf(err) == "invalid_token" {
+					if id, perr := pa.PasswordChangedAccount(r.Context(), strings.TrimSpace(token)); perr == nil {
+						// The change's kept 204, if it has one, is given
+						// (Replayer); anything else is refused so.
+						next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), endedKey{}, endedToken{accountID: id, refusal: err, passwordChange: true})))
+						return
 					}
 				}
 				WriteError(log, w, r, err)
@@ -169,12 +216,13 @@ func cookieAllowed(r *http.Request) bool {
 var ErrNoCaller = apperr.R(apperr.Unauthenticated, "login_required", "Please log in.")
 
 // Caller is the authenticated caller of r. Unauthenticated if there is
-// none: for the retry of an erasure whose first answer is not kept
-// (ErasedAccount), with the door's refusal of its token.
+// none: for the retry of an erasure or a password change whose first
+// answer is not kept (ErasedAccount, PasswordChangedAccount), with the
+// door's refusal of its token.
 func Caller(r *http.Request) (identity.Caller, error) {
 	c, ok := identity.CallerFrom(r.Context())
 	if !ok || c.AccountID == "" {
-		if e, ok := r.Context().Value(erasedKey{}).(erased); ok {
+		if e, ok := endedTokenOf(r); ok {
 			return identity.Caller{}, e.refusal
 		}
 		return identity.Caller{}, ErrNoCaller

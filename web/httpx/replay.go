@@ -40,11 +40,14 @@ import (
 // twice. The operations that keep every answer themselves, refusals too
 // (OwnAnswers below), give the same promises from their own records, and
 // their answers are not kept a second time here. An account's erasure
-// (DELETE /api/v1/me) is the one request whose retry comes with a token
-// that no longer signs anyone in: its retry under the same key, the same
-// request, gets the first answer (Authenticate lets it through to this
-// alone, ErasedAccount); anything else with that token is refused as the
-// door refuses it.
+// (DELETE /api/v1/me) and a password change (PUT /api/v1/me/password) are
+// the requests whose retry comes with a token that no longer signs anyone
+// in: the retry under the same key, the same request, gets the first
+// answer (Authenticate lets it through to this alone, ErasedAccount,
+// PasswordChangedAccount), for a password change only its 204, and only
+// with the token of the generation that change ended; another body under
+// the change's key is 409 as any reuse of a key, and anything else with
+// that token is refused as the door refuses it.
 
 const (
 	// AnswerLease is how long a request holds its key without an answer
@@ -141,14 +144,15 @@ func (s *Replayer) ServeKeyed(w http.ResponseWriter, r *http.Request, pattern st
 	// password reset) under a key someone else chose runs as new, never
 	// 409 for a key it could not know was taken.
 	who := "anonymous:" + hash
-	erasedRetry := false
+	ended, endedRetry := endedTokenOf(r)
 	if c, ok := identity.CallerFrom(r.Context()); ok && c.AccountID != "" {
-		who = c.AccountID
-	} else if id, ok := ErasedAccount(r); ok {
-		// An erased account's retry of its erasure: the scope its first
+		who, endedRetry = c.AccountID, false
+	} else if endedRetry {
+		// An erased account's retry of its erasure, or the retry of the
+		// password change that ended its token: the scope its first
 		// answer was kept under. Its handler, run when there is none,
 		// refuses it (Caller), and a refusal is not kept.
-		who, erasedRetry = id, true
+		who = ended.accountID
 	}
 
 	run := func(ctx context.Context) idem.Answer {
@@ -157,13 +161,22 @@ func (s *Replayer) ServeKeyed(w http.ResponseWriter, r *http.Request, pattern st
 		return rec.answer()
 	}
 	ans, replayed, err := s.Answering.Answer(r.Context(), "api:"+who+":"+pattern, r.Header.Get("Idempotency-Key"), hash, run, KeepAnswer, s.SelfKeyed[pattern])
-	if erasedRetry && (err != nil || !replayed) {
-		// Nothing but the erasure's own first answer is given for an
-		// erased account's token: another request under its key, or
-		// another key, is refused as the door refused the token.
-		_, refusal := Caller(r)
-		WriteError(s.Log, w, r, refusal)
-		return
+	if endedRetry {
+		switch {
+		case ended.passwordChange && ans.Status == http.StatusNoContent && apperr.ReasonOf(err) == "idempotency_key_reused":
+			// Another body under the key of the change that ended
+			// the token: refused as any reuse of a key is.
+			WriteError(s.Log, w, r, err)
+			return
+		case err != nil || !replayed || ended.passwordChange && ans.Status != http.StatusNoContent:
+			// Nothing but the first answer of the request that ended
+			// the token is given for it (a password change's success
+			// alone): another request under its key, or another key,
+			// is refused as the door refused the token.
+			_, refusal := Caller(r)
+			WriteError(s.Log, w, r, refusal)
+			return
+		}
 	}
 	if err != nil && apperr.ReasonOf(err) == "idempotency_key_reused" {
 		// Another body, but perhaps the same request to the operation (the
