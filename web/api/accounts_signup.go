@@ -2,16 +2,18 @@ package api
 
 import (
 	"net/http"
+	"strings"
 
+	"cityhub/apperr"
 	"cityhub/identity"
 	"cityhub/web/httpx"
 )
 
 type signupRequest struct {
-	Email    string `json:"email"`
-	Password string `json:"password"`
-	Name     string `json:"name"`
-	Locale   string `json:"locale"`
+	Email    string  `json:"email"`
+	Password string  `json:"password"`
+	Name     string  `json:"name"`
+	Locale   *string `json:"locale"`
 }
 
 // signupAccepted is the one answer to a valid sign-up.
@@ -33,10 +35,29 @@ func (h *accountHandler) handleAPISignup(w http.ResponseWriter, r *http.Request)
 		httpx.WriteError(h.log, w, r, err)
 		return
 	}
-	err := h.identity.SignUp(r.Context(), identity.NewAccount{Email: req.Email, Password: req.Password, Name: req.Name, Locale: req.Locale})
+	locale, err := newAccountLocale(req.Locale)
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	err = h.identity.SignUp(r.Context(), identity.NewAccount{Email: req.Email, Password: req.Password, Name: req.Name, Locale: locale})
 	if err != nil {
 		httpx.WriteError(h.log, w, r, err)
 		return
 	}
 	httpx.WriteJSON(w, http.StatusAccepted, signupAccepted{Status: "check_email"})
+}
+
+// newAccountLocale is a new account's language as a request gives it: left
+// out (or null) the identity service's default, and otherwise one of
+// identity.Locales, so that "" is 400 bad_locale here as on PUT
+// /api/v1/me/locale, one rule for a language given as nothing.
+func newAccountLocale(locale *string) (string, error) {
+	if locale == nil {
+		return "", nil
+	}
+	if *locale == "" {
+		return "", apperr.R(apperr.Invalid, "bad_locale", "The language must be one of %s.", strings.Join(identity.Locales, ", "))
+	}
+	return *locale, nil
 }

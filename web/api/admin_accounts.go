@@ -12,7 +12,7 @@ type adminAccountRequest struct {
 	Email    string           `json:"email"`
 	Password string           `json:"password"`
 	Name     string           `json:"name"`
-	Locale   string           `json:"locale"`
+	Locale   *string          `json:"locale"`
 	Grants   []identity.Grant `json:"grants"`
 }
 
@@ -31,8 +31,13 @@ func (h *accountHandler) handleAPIAdminCreateAccount(w http.ResponseWriter, r *h
 		httpx.WriteError(h.log, w, r, err)
 		return
 	}
+	locale, err := newAccountLocale(req.Locale)
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
 	a, err := h.identity.CreateAccount(r.Context(), admin, identity.NewAccount{
-		Email: req.Email, Password: req.Password, Name: req.Name, Locale: req.Locale, Grants: req.Grants,
+		Email: req.Email, Password: req.Password, Name: req.Name, Locale: locale, Grants: req.Grants,
 	})
 	if err != nil {
 		httpx.WriteError(h.log, w, r, err)

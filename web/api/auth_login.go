@@ -1,13 +1,16 @@
 package api
 
 import (
-	"cityhub/web/httpx"
 	"net/http"
+
+	"cityhub/web/httpx"
 )
 
+// loginRequest's fields are pointers so that one left out (or null) is
+// 400 missing_field, a client's mistake, not a wrong password.
 type loginRequest struct {
-	Email    string `json:"email"`
-	Password string `json:"password"`
+	Email    *string `json:"email"`
+	Password *string `json:"password"`
 }
 
 // handleAPILogin exchanges an email and a password for an access token and
@@ -19,7 +22,17 @@ func (h *accountHandler) handleAPILogin(w http.ResponseWriter, r *http.Request) 
 		httpx.WriteError(h.log, w, r, err)
 		return
 	}
-	tokens, err := h.identity.Login(r.Context(), req.Email, req.Password, httpx.ClientIP(r))
+	email, err := required("email", req.Email)
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	password, err := required("password", req.Password)
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	tokens, err := h.identity.Login(r.Context(), email, password, httpx.ClientIP(r))
 	if err != nil {
 		httpx.WriteError(h.log, w, r, err)
 		return

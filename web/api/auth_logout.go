@@ -1,8 +1,9 @@
 package api
 
 import (
-	"cityhub/web/httpx"
 	"net/http"
+
+	"cityhub/web/httpx"
 )
 
 // handleAPILogout revokes the refresh token and every token of its login;
@@ -13,7 +14,12 @@ func (h *accountHandler) handleAPILogout(w http.ResponseWriter, r *http.Request)
 		httpx.WriteError(h.log, w, r, err)
 		return
 	}
-	if err := h.identity.Logout(r.Context(), req.RefreshToken); err != nil {
+	token, err := required("refresh_token", req.RefreshToken)
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	if err := h.identity.Logout(r.Context(), token); err != nil {
 		httpx.WriteError(h.log, w, r, err)
 		return
 	}

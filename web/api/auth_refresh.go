@@ -1,12 +1,16 @@
 package api
 
 import (
-	"cityhub/web/httpx"
 	"net/http"
+
+	"cityhub/web/httpx"
 )
 
+// refreshRequest is a refresh's and a logout's body; its token is a
+// pointer so that one left out (or null) is 400 missing_field, a client's
+// mistake, not a token the hub does not know.
 type refreshRequest struct {
-	RefreshToken string `json:"refresh_token"`
+	RefreshToken *string `json:"refresh_token"`
 }
 
 // handleAPIRefresh rotates a refresh token: the answer holds a new access
@@ -19,7 +23,12 @@ func (h *accountHandler) handleAPIRefresh(w http.ResponseWriter, r *http.Request
 		httpx.WriteError(h.log, w, r, err)
 		return
 	}
-	tokens, err := h.identity.Refresh(r.Context(), req.RefreshToken)
+	token, err := required("refresh_token", req.RefreshToken)
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	tokens, err := h.identity.Refresh(r.Context(), token)
 	if err != nil {
 		httpx.WriteError(h.log, w, r, err)
 		return

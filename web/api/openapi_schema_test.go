@@ -75,7 +75,7 @@ var openAPIComponents = []component{
 	{name: "MyData", typ: typeOf[mydata.Download](), desc: "Everything the hub holds about the caller (GDPR articles 15 and 20), the same document as the privacy page's download. A part is absent when the hub runs without its service; an account that never was a citizen's has empty ones. The wallet's history holds at most the newest 10,000 lines, theatre_orders the newest 10,000 orders and mobility's rides the newest 10,000. exported_at, the account's and participation's alike, is the one time the download was made."},
 	{name: "LoginRequest", typ: typeOf[loginRequest](), request: true, required: []string{"email", "password"}},
 	{name: "RefreshRequest", typ: typeOf[refreshRequest](), request: true, required: []string{"refresh_token"}},
-	{name: "SignupRequest", typ: typeOf[signupRequest](), request: true, required: []string{"email", "password", "name"}, desc: "locale defaults to it."},
+	{name: "SignupRequest", typ: typeOf[signupRequest](), request: true, required: []string{"email", "password", "name"}, desc: "locale defaults to it when left out or null; an empty one is 400 bad_locale."},
 	{name: "SignupAccepted", typ: typeOf[signupAccepted](), desc: "status is always check_email."},
 	{name: "EmailRequest", typ: typeOf[emailRequest](), request: true, required: []string{"email"}},
 	{name: "TokenRequest", typ: typeOf[tokenRequest](), request: true, required: []string{"token"}, desc: "The token of an e-mailed link: its token query parameter."},
