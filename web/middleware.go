@@ -107,8 +107,20 @@ func (s *Server) routed(mux *http.ServeMux) http.Handler {
 			s.replay.ServeKeyed(w, r, pattern, mux)
 			return
 		}
+		if apiRead(r, pattern) {
+			httpx.NoBody(s.log, mux.ServeHTTP)(w, r)
+			return
+		}
 		mux.ServeHTTP(w, r)
 	})
+}
+
+// apiRead reports whether r is a GET (or HEAD) of a JSON API operation:
+// none takes a body, so a signed-in caller's is judged as the API's other
+// operations without one judge it (httpx.NoBody), refused rather than
+// ignored, so that no client believes what it sent was read.
+func apiRead(r *http.Request, pattern string) bool {
+	return (r.Method == http.MethodGet || r.Method == http.MethodHead) && strings.HasPrefix(pattern, "GET /api/v1/")
 }
 
 // routeOf is the pattern mux picks for r, and false for a feed's path
