@@ -286,10 +286,10 @@ func buildOpenAPIDocument() *obj {
 	printable := "^[!-~]+$"
 	parameters := newObj(
 		"IdempotencyKey", newObj("name", "Idempotency-Key", "in", "header", "required", true,
-			"description", "The client's key for this request: a retry with the same key and body answers the first result; the same key with another body is 409. Without one 400 (idempotency_key_missing); one that is not 1 to "+strconv.Itoa(idem.MaxKeyLen)+" printable ASCII characters 400 (idempotency_key_invalid).",
+			"description", "The client's key for this request: a retry with the same key and body answers the first result; the same key with another body is 409. Without one 400 (idempotency_key_missing); one that is not 1 to "+strconv.Itoa(idem.MaxKeyLen)+" printable ASCII characters 400 (idempotency_key_invalid), an empty header too.",
 			"schema", newObj("type", "string", "minLength", 1, "maxLength", idem.MaxKeyLen, "pattern", printable)),
 		"OptionalIdempotencyKey", newObj("name", "Idempotency-Key", "in", "header",
-			"description", "Optional: the client's key for this request. A retry with the same key, path and body gets the first answer again (marked Idempotent-Replayed); the same key with another request is 409 (idempotency_key_reused). One that is not 1 to "+strconv.Itoa(idem.MaxKeyLen)+" printable ASCII characters is 400 (idempotency_key_invalid).",
+			"description", "Optional: the client's key for this request. A retry with the same key, path and body gets the first answer again (marked Idempotent-Replayed); the same key with another request is 409 (idempotency_key_reused). One that is not 1 to "+strconv.Itoa(idem.MaxKeyLen)+" printable ASCII characters is 400 (idempotency_key_invalid), an empty header too (leave the header out for no key).",
 			"schema", newObj("type", "string", "minLength", 1, "maxLength", idem.MaxKeyLen, "pattern", printable)),
 		"UnlockIdempotencyKey", newObj("name", "Idempotency-Key", "in", "header",
 			"description", "Optional: the unlock's request id, instead of request_id in the body (400 when both are given and differ): 1 to 100 letters, digits, - or _, as it is also the id of the command the station receives. "+

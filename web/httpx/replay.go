@@ -85,9 +85,10 @@ func NewAnswering(store idem.AnswerStore) *idem.Answering {
 }
 
 // Keyed reports whether r is a state-changing API call whose Idempotency-Key
-// the server answers for.
+// the server answers for. A header sent empty counts: ServeKeyed refuses
+// it rather than run the call as if it had no key.
 func (s *Replayer) Keyed(r *http.Request, pattern string) bool {
-	if s == nil || s.Answering == nil || r.Header.Get("Idempotency-Key") == "" || !strings.HasPrefix(r.URL.Path, "/api/") {
+	if s == nil || s.Answering == nil || len(r.Header.Values("Idempotency-Key")) == 0 || !strings.HasPrefix(r.URL.Path, "/api/") {
 		return false
 	}
 	switch r.Method {
@@ -105,6 +106,13 @@ func (s *Replayer) ServeKeyed(w http.ResponseWriter, r *http.Request, pattern st
 	// as a new request.
 	if len(r.Header.Values("Idempotency-Key")) > 1 {
 		WriteError(s.Log, w, r, apperr.R(apperr.Invalid, "duplicate_idempotency_key", "Send one Idempotency-Key header, not several."))
+		return
+	}
+	// An empty header is a key of no characters, not a call without a key:
+	// a client that meant to send one and sent nothing learns it now, not
+	// after a retry that runs the call twice.
+	if r.Header.Get("Idempotency-Key") == "" {
+		WriteError(s.Log, w, r, apperr.R(apperr.Invalid, "idempotency_key_invalid", "The Idempotency-Key must be 1 to %d printable ASCII characters, without spaces.", idem.MaxKeyLen))
 		return
 	}
 	if s.OwnAnswers[pattern] {
