@@ -22,6 +22,11 @@ func TestNonCanonicalPaths(t *testing.T) {
 		{"GET", "/api/v1/open/../me", http.StatusBadRequest, `"reason":"path_not_canonical"`, "/api/v1/me"},
 		{"POST", "/api/v1//auth/login", http.StatusBadRequest, `"reason":"path_not_canonical"`, "/api/v1/auth/login"},
 		{"GET", "/api/v1/./open/reports", http.StatusBadRequest, `"reason":"path_not_canonical"`, "/api/v1/open/reports"},
+		// Escaped dot segments are dot segments (RFC 3986), not names.
+		{"GET", "/api/v1/accounts/%2e%2e", http.StatusBadRequest, `"reason":"path_not_canonical"`, "The path is not in canonical form: it names /api/v1."},
+		{"GET", "/api/v1/accounts/.%2E", http.StatusBadRequest, `"reason":"path_not_canonical"`, "it names /api/v1."},
+		{"GET", "/api/v1/open/%2e/reports", http.StatusBadRequest, `"reason":"path_not_canonical"`, "/api/v1/open/reports"},
+		{"GET", "/api/v1/open/%2E%2e/me", http.StatusBadRequest, `"reason":"path_not_canonical"`, "/api/v1/me"},
 		{"GET", "/gbfs//gbfs.json", http.StatusBadRequest, `"reason":"path_not_canonical"`, "/gbfs/gbfs.json"},
 		{"GET", "/open311/v2/x/../services.json", http.StatusBadRequest, `"code":400`, "/open311/v2/services.json"},
 		{"POST", "/open311/v2//requests.xml", http.StatusBadRequest, "<code>400</code>", "/open311/v2/requests.xml"},
@@ -33,7 +38,7 @@ func TestNonCanonicalPaths(t *testing.T) {
 	}
 	// Canonical paths, with an escaped slash in a segment or a trailing
 	// slash, are not refused as such.
-	for _, path := range []string{"/api/v1/open/photos/a%2F..%2Fb", "/api/v1/me/", "/gbfs/v3/gbfs.json", "/open311/v2/services.json"} {
+	for _, path := range []string{"/api/v1/open/photos/a%2F..%2Fb", "/api/v1/open/photos/%2e%2ea", "/api/v1/me/", "/gbfs/v3/gbfs.json", "/open311/v2/services.json"} {
 		if rec := env.do(t, "GET", path, "", ""); strings.Contains(rec.Body.String(), "canonical") || rec.Code == http.StatusTemporaryRedirect {
 			t.Errorf("%s refused as not canonical: %d\n%s", path, rec.Code, rec.Body)
 		}

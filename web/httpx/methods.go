@@ -28,9 +28,11 @@ func AllowedMethods(mux *http.ServeMux, r *http.Request) []string {
 
 // CanonicalPath is p as the mux would redirect it: dot segments resolved,
 // repeated slashes folded, a trailing slash kept; ok is whether p already
-// is that.
+// is that. A dot segment written escaped (%2e, .%2E, %2e%2e) is one too,
+// as RFC 3986 reads it: the mux decodes it into a ".." it would route as
+// a name (/api/v1/accounts/%2e%2e as the account "..").
 func CanonicalPath(p string) (canon string, ok bool) {
-	canon = p
+	canon = unescapeDotSegments(p)
 	if canon == "" || canon[0] != '/' {
 		canon = "/" + canon
 	}
@@ -40,4 +42,19 @@ func CanonicalPath(p string) (canon string, ok bool) {
 		canon += "/"
 	}
 	return canon, canon == p
+}
+
+// unescapeDotSegments writes p's escaped dot segments as the dots they
+// are, leaving every other segment as it was.
+func unescapeDotSegments(p string) string {
+	if !strings.Contains(p, "%") {
+		return p
+	}
+	segs := strings.Split(p, "/")
+	for i, seg := range segs {
+		if dots := strings.ReplaceAll(strings.ToLower(seg), "%2e", "."); dots != seg && (dots == "." || dots == "..") {
+			segs[i] = dots
+		}
+	}
+	return strings.Join(segs, "/")
 }
