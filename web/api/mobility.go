@@ -142,7 +142,7 @@ func (h *mobilityHandler) handleAPIMobilityRides(w http.ResponseWriter, r *http.
 	var before time.Time
 	if b := r.URL.Query().Get("before"); b != "" {
 		if before, err = time.Parse(time.RFC3339Nano, b); err != nil {
-			httpx.WriteError(h.log, w, r, apperr.R(apperr.Invalid, "before", "before must be an RFC 3339 time."))
+			httpx.WriteError(h.log, w, r, apperr.R(apperr.Invalid, "bad_before", "before must be an RFC 3339 time, the created_at of a ride."))
 			return
 		}
 	}

@@ -450,7 +450,7 @@ func openAPIOperations() []apiOperation {
 			desc: "404 (no_ride) when the caller rides no bike.",
 			ok:   []apiResponse{{status: 200, desc: "The ride with its time and cost so far.", schema: "RideView"}}, errs: []int{401, 403, 404}},
 		{method: "GET", path: "/api/v1/mobility/rides", id: "listRides", tag: "mobility", summary: "The caller's rides, newest first", auth: "roles", roles: citizen,
-			query: []apiParam{onceQuery("before", "created_at of the last ride seen (RFC 3339).", newObj("type", "string", "format", "date-time")),
+			query: []apiParam{onceQuery("before", "created_at of the last ride seen (RFC 3339); another text is 400 (bad_before).", newObj("type", "string", "format", "date-time")),
 				limitOf(50, 100, "")},
 			ok: []apiResponse{{status: 200, desc: "Rides.", schema: listOf("rides", "RideView")}}, errs: []int{400, 401, 403}},
 		{method: "GET", path: "/api/v1/mobility/favourites", id: "listFavouriteStations", tag: "mobility", summary: "The caller's favourite stations", auth: "roles", roles: citizen,

@@ -168,7 +168,13 @@ func Authenticate(auth Authenticator, log *slog.Logger, next http.Handler) http.
 			next.ServeHTTP(w, r.WithContext(identity.WithCaller(r.Context(), c)))
 			return
 		}
-		if cookie, err := r.Cookie(SessionCookie); err == nil && cookie.Value != "" && cookieAllowed(r) {
+		if cookie, err := r.Cookie(SessionCookie); err == nil && cookie.Value != "" {
+			if !cookieAllowed(r) {
+				// Not read: Caller's refusal says the method needs a
+				// bearer token, not that a signed-in person log in.
+				next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), cookieNotTakenKey{}, true)))
+				return
+			}
 			c, err := auth.SessionCaller(r.Context(), cookie.Value)
 			switch {
 			case err == nil:
@@ -215,6 +221,16 @@ func cookieAllowed(r *http.Request) bool {
 // ErrNoCaller is the error of a request without a signed-in caller.
 var ErrNoCaller = apperr.R(apperr.Unauthenticated, "login_required", "Please log in.")
 
+// errCookieNotTaken is ErrNoCaller for a state-changing API call that came
+// with the page-session cookie alone: the person may well be signed in, so
+// the refusal says what the call lacks rather than asking them to log in.
+var errCookieNotTaken = apperr.R(apperr.Unauthenticated, "login_required",
+	"This method needs an access token (Authorization: Bearer): the session cookie signs in GET requests only.")
+
+// cookieNotTakenKey marks a request whose session cookie the API does not
+// take for its method (cookieAllowed).
+type cookieNotTakenKey struct{}
+
 // Caller is the authenticated caller of r. Unauthenticated if there is
 // none: for the retry of an erasure or a password change whose first
 // answer is not kept (ErasedAccount, PasswordChangedAccount), with the
@@ -224,6 +240,9 @@ func Caller(r *http.Request) (identity.Caller, error) {
 	if !ok || c.AccountID == "" {
 		if e, ok := endedTokenOf(r); ok {
 			return identity.Caller{}, e.refusal
+		}
+		if r.Context().Value(cookieNotTakenKey{}) != nil {
+			return identity.Caller{}, errCookieNotTaken
 		}
 		return identity.Caller{}, ErrNoCaller
 	}
