@@ -292,7 +292,7 @@ func buildOpenAPIDocument() *obj {
 			"description", "Optional: the client's key for this request. A retry with the same key, path and body gets the first answer again (marked Idempotent-Replayed); the same key with another request is 409 (idempotency_key_reused). One that is not 1 to "+strconv.Itoa(idem.MaxKeyLen)+" printable ASCII characters is 400 (idempotency_key_invalid), an empty header too (leave the header out for no key).",
 			"schema", newObj("type", "string", "minLength", 1, "maxLength", idem.MaxKeyLen, "pattern", printable)),
 		"UnlockIdempotencyKey", newObj("name", "Idempotency-Key", "in", "header",
-			"description", "Optional: the unlock's request id, instead of request_id in the body (400 when both are given and differ): 1 to 100 letters, digits, - or _, as it is also the id of the command the station receives. "+
+			"description", "Optional: the unlock's request id, instead of request_id in the body (400 when both are given and differ): 1 to 100 letters, digits, - or _, as it is also the id of the command the station receives (an empty header is 400, idempotency_key_invalid). "+
 				"A retry with the same key for the same unlock (the same station, and the same bike, named by its dock or by bike_id) answers the first attempt's outcome again, marked Idempotent-Replayed: true, a failure too (a new attempt after a failure takes a new key); "+
 				"the same key for another station, dock or bike is 409 (idempotency_key_reused); a key another rider has already used is 409 (request_id_reused).",
 			"schema", unlockRequestID(str())),
