@@ -414,7 +414,8 @@ func (s *Service) refundTx(ctx context.Context, tx Tx, c identity.Caller, orderI
 
 // refundNoted is refundTx adding note to a paid order it refunds: the
 // buyer's own cancel says so, for a repeat of it to be told from a refund
-// made by someone else.
+// made by someone else. NotePerformanceCancelled is a held order's note
+// too, in place of an administrator's.
 func (s *Service) refundNoted(ctx context.Context, tx Tx, c identity.Caller, orderID string, showCancelled bool, expect, note string) (Order, error) {
 	now := s.now()
 	o, err := tx.LockOrder(ctx, orderID)
@@ -431,7 +432,13 @@ func (s *Service) refundNoted(ctx context.Context, tx Tx, c identity.Caller, ord
 	case OrderRefunded, OrderCancelled:
 		return o, nil
 	case OrderHeld:
+		// No money was taken: the order is only cancelled, and says why,
+		// the performance's cancellation as its paid orders do, for its
+		// holder to learn the show will not happen.
 		o.Status, o.Note = OrderCancelled, NoteCancelledByAdmin
+		if note == NotePerformanceCancelled {
+			o.Note = note
+		}
 	case OrderRefundDue:
 		// The record written when the payment arrived (with the amount
 		// actually paid) wins; this one only covers older orders.
