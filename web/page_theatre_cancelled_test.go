@@ -13,8 +13,9 @@ import (
 
 // A cancelled performance's page says it was cancelled, in both
 // languages, not only that its tickets are not on sale; the buyer's page
-// of an order it refunded says the refund came of the cancellation. Both
-// said no more than "not on sale now" and "Order refunded."
+// of an order it refunded says the refund came of the cancellation, how
+// much went back and where, with a link to the wallet. They said no more
+// than "not on sale now" and "Order refunded."
 func TestCancelledPerformancePages(t *testing.T) {
 	t.Parallel()
 	env, srv, p := cardOffTheatre(t)
@@ -41,9 +42,9 @@ func TestCancelledPerformancePages(t *testing.T) {
 	}
 	visitor := webtest.NewPageClient(t, srv.URL)
 	pc := webtest.SignedIn(t, srv.URL, anna.Email, testPassword)
-	for _, tc := range []struct{ lang, cancelled, refunded string }{
-		{"it", "Spettacolo annullato", "Ordine rimborsato. Lo spettacolo è stato annullato."},
-		{"en", "Performance cancelled", "Order refunded. The performance was cancelled."},
+	for _, tc := range []struct{ lang, cancelled, refunded, amount string }{
+		{"it", "Spettacolo annullato", "Ordine rimborsato. Lo spettacolo è stato annullato.", "25,00 € sono tornati sul credito del tuo portafoglio."},
+		{"en", "Performance cancelled", "Order refunded. The performance was cancelled.", "€25.00 went back to your wallet credit."},
 	} {
 		chooseLanguage(t, visitor, tc.lang, "/aiuto")
 		chooseLanguage(t, pc, tc.lang, "/theatre")
@@ -54,7 +55,7 @@ func TestCancelledPerformancePages(t *testing.T) {
 			}
 		}
 		res, body := pc.Get("/theatre/orders/" + o.ID)
-		if text := readableText(body); res.StatusCode != http.StatusOK || !strings.Contains(text, tc.refunded) {
+		if text := nbsp(readableText(body)); res.StatusCode != http.StatusOK || !strings.Contains(text, tc.refunded) || !strings.Contains(text, tc.amount) || !strings.Contains(body, `href="/wallet" data-testid="order-refund-wallet"`) {
 			t.Errorf("%s: the refunded order's page: %d\n%s", tc.lang, res.StatusCode, text)
 		}
 	}
