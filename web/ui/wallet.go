@@ -38,6 +38,10 @@ type walletPage struct {
 	// Done confirms what the citizen just did on another page (a voucher
 	// claimed): a catalogue key, from a fixed list.
 	Done string
+	// RideOver is how far the running rides' cost so far is beyond the
+	// credit: the ride ends all the same (the ride-overrun rule) and the
+	// difference is owed, which the page says before it happens.
+	RideOver int64
 }
 
 // walletNotices are the confirmations the wallet shows for ?done=.
@@ -185,7 +189,11 @@ func (s *homePages) handleWallet(w http.ResponseWriter, r *http.Request, c ident
 			}
 		}
 		page.Items = append(page.Items, card)
+		if it.Kind == "ride" && it.Status == "running" && it.Value != nil {
+			page.RideOver += *it.Value
+		}
 	}
+	page.RideOver = max(page.RideOver-max(page.Balance, 0), 0)
 	before := r.URL.Query().Get("before")
 	if before != "" {
 		// A later page with nothing on it says there is nothing older,
