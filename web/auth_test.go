@@ -463,7 +463,10 @@ func TestDisabledAccountIsLockedOut(t *testing.T) {
 				t.Errorf("a disabled account's token refused without a reason: %+v", p)
 			}
 			wantProblem(t, env.do(t, "POST", "/api/v1/auth/refresh", "", `{"refresh_token":"`+tokens.RefreshToken+`"}`), http.StatusUnauthorized)
-			wantProblem(t, env.do(t, "POST", "/api/v1/auth/login", "", `{"email":"`+staff.Email+`","password":"`+testPassword+`"}`), http.StatusUnauthorized)
+			// The right password is told the account is disabled.
+			if p := wantProblem(t, env.do(t, "POST", "/api/v1/auth/login", "", `{"email":"`+staff.Email+`","password":"`+testPassword+`"}`), http.StatusForbidden); p.Reason != "account_disabled" {
+				t.Errorf("login of a disabled account: %+v", p)
+			}
 
 			if res := env.do(t, "PUT", "/api/v1/admin/accounts/"+staff.ID+"/disabled", admin, `{"disabled":false}`); res.Code != http.StatusOK {
 				t.Fatalf("enable: %d %s", res.Code, res.Body.String())
