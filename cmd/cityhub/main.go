@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"cityhub/logwriter"
 )
@@ -27,6 +28,9 @@ func main() {
 	runMain(os.Args[1:], os.Getenv, os.Stdout, os.Stderr, os.Exit)
 }
 
+// exitLogWait bounds how long an exit waits for the log to be written out.
+const exitLogWait = 2 * time.Second
+
 // runMain is main on its arguments, environment and streams, ending the
 // process through exit when the command fails or a second signal comes.
 func runMain(args []string, getenv func(string) string, stdout, stderr io.Writer, exit func(int)) {
@@ -36,7 +40,17 @@ func runMain(args []string, getenv func(string) string, stdout, stderr io.Writer
 	// it is written out before the process exits.
 	logs := logwriter.New(stderr, 0)
 	exitAfterLog := func(code int) {
-		logs.Close()
+		// Bounded: a log reader that stopped reading (a full pipe) must
+		// not keep a second Ctrl-C from stopping the hub at once.
+		written := make(chan struct{})
+		go func() {
+			logs.Close()
+			close(written)
+		}()
+		select {
+		case <-written:
+		case <-time.After(exitLogWait):
+		}
 		exit(code)
 	}
 	out := stderrFor(args, getenv, logs)
