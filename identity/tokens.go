@@ -96,17 +96,10 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Caller, error
 // token's holder nothing they were not told. Unauthenticated for any other
 // token, and for an account that is only disabled.
 func (s *Service) ErasedAccount(ctx context.Context, token string) (string, error) {
-	t, err := s.accessToken(token)
-	if err != nil {
-		return "", err
-	}
-	var a Account
-	err = s.store.View(ctx, func(tx Tx) error {
-		var err error
-		a, err = tx.AccountByID(ctx, t.subject)
-		return err
-	})
+	t, a, err := s.tokenAccount(ctx, token)
 	switch {
+	case apperr.Has(err, apperr.Unauthenticated):
+		return "", err
 	case apperr.Has(err, apperr.NotFound):
 		return "", errNotAuthenticated
 	case err != nil:
@@ -128,17 +121,10 @@ func (s *Service) ErasedAccount(ctx context.Context, token string) (string, erro
 // nothing they were not told. Unauthenticated (invalid_token, as
 // Authenticate answers the token) for any other token.
 func (s *Service) PasswordChangedAccount(ctx context.Context, token string) (string, error) {
-	t, err := s.accessToken(token)
-	if err != nil {
-		return "", err
-	}
-	var a Account
-	err = s.store.View(ctx, func(tx Tx) error {
-		var err error
-		a, err = tx.AccountByID(ctx, t.subject)
-		return err
-	})
+	t, a, err := s.tokenAccount(ctx, token)
 	switch {
+	case apperr.Has(err, apperr.Unauthenticated):
+		return "", err
 	case apperr.Has(err, apperr.NotFound):
 		return "", errBadToken
 	case err != nil:
@@ -147,6 +133,24 @@ func (s *Service) PasswordChangedAccount(ctx context.Context, token string) (str
 		return "", errBadToken
 	}
 	return a.ID, nil
+}
+
+// tokenAccount is what a verified access token proves and the account it
+// names, read whatever its state (ErasedAccount, PasswordChangedAccount
+// judge it): errBadToken for a token that does not verify, NotFound for
+// an account gone from the store.
+func (s *Service) tokenAccount(ctx context.Context, token string) (verifiedToken, Account, error) {
+	t, err := s.accessToken(token)
+	if err != nil {
+		return t, Account{}, err
+	}
+	var a Account
+	err = s.store.View(ctx, func(tx Tx) error {
+		var err error
+		a, err = tx.AccountByID(ctx, t.subject)
+		return err
+	})
+	return t, a, err
 }
 
 // accessToken is what token proves, from the tokens verified already or
