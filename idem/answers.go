@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"cityhub/apperr"
@@ -124,6 +125,26 @@ var ErrKeyInUse = apperr.R(apperr.Conflict, "idempotency_key_in_use", "A request
 // rerun says whether run may run again unkept (the operation recognises its
 // own retry) or the retry is refused with ErrAnswerLost.
 func (a *Answering) Answer(ctx context.Context, scope, key, requestHash string, run func(context.Context) Answer, keep func(Answer) bool, rerun bool) (_ Answer, replayed bool, err error) {
+	return a.AnswerSame(ctx, scope, key, Fingerprint{Hash: requestHash}, run, keep, rerun)
+}
+
+// Fingerprint is a request's hash, as kept with its answer, and the hashes
+// an older hub may have kept for the same request (an older way of
+// hashing), which match it as its own does: a retry across an upgrade of
+// the hashing is still the same request.
+type Fingerprint struct {
+	Hash    string
+	Earlier []string
+}
+
+// same reports whether stored is this request's hash.
+func (f Fingerprint) same(stored string) bool {
+	return stored == f.Hash || slices.Contains(f.Earlier, stored)
+}
+
+// AnswerSame is Answer for a request whose hash may have been kept in an
+// earlier form (Fingerprint); a new claim keeps f.Hash.
+func (a *Answering) AnswerSame(ctx context.Context, scope, key string, f Fingerprint, run func(context.Context) Answer, keep func(Answer) bool, rerun bool) (_ Answer, replayed bool, err error) {
 	if err := ValidateKey(key); err != nil {
 		return Answer{}, false, err
 	}
@@ -135,21 +156,21 @@ func (a *Answering) Answer(ctx context.Context, scope, key, requestHash string, 
 	deadline := now().Add(a.Wait)
 	for {
 		t := now()
-		claimed, storedHash, done, lost, stored, err := a.Store.ClaimAnswer(ctx, scope, key, requestHash, t, t.Add(-a.Lease))
+		claimed, storedHash, done, lost, stored, err := a.Store.ClaimAnswer(ctx, scope, key, f.Hash, t, t.Add(-a.Lease))
 		if err != nil {
 			return Answer{}, false, fmt.Errorf("claim idempotency key: %w", err)
 		}
 		switch {
 		case claimed:
 			return a.run(ctx, scope, key, run, keep, rerun)
-		case done && storedHash != requestHash:
+		case done && !f.same(storedHash):
 			// With the first request's answer: a caller that lets the
 			// operation judge another body (rerun) must know what the
 			// operation answered under the key.
 			return stored, false, ErrKeyReused
 		case done:
 			return stored, true, nil
-		case lost && storedHash != requestHash:
+		case lost && !f.same(storedHash):
 			// Whatever the first request did, its answer is gone: this
 			// one is another request, and nothing tells what the first
 			// one's operation did under the key.

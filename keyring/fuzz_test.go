@@ -29,6 +29,8 @@ func FuzzLoadPEM(f *testing.F) {
 	seed := ed25519.NewKeyFromSeed(make([]byte, 32))
 	access, _ := keyring.EncodePEM(keyring.PurposeAccess, seed)
 	qr, _ := keyring.EncodePEM(keyring.PurposeQR, ed25519.NewKeyFromSeed([]byte("0123456789abcdef0123456789abcdef")))
+	replay, _ := keyring.EncodePEM(keyring.PurposeReplay, ed25519.NewKeyFromSeed([]byte("fedcba9876543210fedcba9876543210")))
+	f.Add(access + qr + replay)
 	f.Add(access + qr)
 	f.Add(access)
 	f.Add("-----BEGIN PRIVATE KEY-----\nPurpose: qr\n\nAAAA\n-----END PRIVATE KEY-----\n")

@@ -19,6 +19,7 @@ package keyring
 import (
 	"context"
 	"crypto/ed25519"
+	"crypto/hkdf"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/x509"
@@ -36,10 +37,20 @@ import (
 const (
 	PurposeAccess = "access" // access tokens (JWT, EdDSA)
 	PurposeQR     = "qr"     // QR tokens of vouchers and tickets (see qrtoken)
+	// PurposeReplay signs nothing: its key's seed is the secret from which
+	// Secret derives the key that fingerprints keyed requests for their
+	// retries. Kept as a key of the ring because the ring already gives
+	// every replica the same one, generated once, sealed with the
+	// key-encryption key; never published.
+	PurposeReplay = "replay"
 )
 
-// Purposes lists every purpose the hub needs a signer for.
-var Purposes = []string{PurposeAccess, PurposeQR}
+// Purposes lists every purpose the hub needs a key for.
+var Purposes = []string{PurposeAccess, PurposeQR, PurposeReplay}
+
+// published says which purposes' public keys the JWKS lists: those that
+// sign something someone else verifies.
+func published(purpose string) bool { return purpose != PurposeReplay }
 
 // StoredKey is one signing key as the database keeps it.
 type StoredKey struct {
@@ -139,6 +150,23 @@ func (k *Keyring) PublicKey(kid string) (pub ed25519.PublicKey, purpose string, 
 	return key.pub, key.purpose, true
 }
 
+// Secret is a 32-byte secret for use (info names it; each use its own),
+// derived (HKDF-SHA-256) from the current key of purpose: the same on every
+// replica, and known to nobody who cannot read the keyring. Nil when the
+// purpose has no key.
+func (k *Keyring) Secret(purpose, info string) []byte {
+	_, priv := k.Signer(purpose)
+	if priv == nil {
+		return nil
+	}
+	key, err := hkdf.Key(sha256.New, priv.Seed(), nil, info, 32)
+	if err != nil {
+		// Only for a length HKDF-SHA-256 cannot give; 32 it always can.
+		panic(fmt.Sprintf("keyring: derive %s: %v", info, err))
+	}
+	return key
+}
+
 // JWKS is the JSON Web Key Set (RFC 7517, keys as RFC 8037 OKP/Ed25519) of
 // every key, current or still verifying. Each key carries the non-standard
 // member "purpose" so that a till can accept only the keys meant for QR codes.
@@ -171,7 +199,7 @@ const PurposeHeader = "Purpose"
 
 // Load builds the keyring. cfgPEM (CITYHUB_SIGNING_KEYS) is a PEM bundle of
 // Ed25519 private keys, PKCS #8 ("PRIVATE KEY" blocks), each with a header
-// "Purpose: access" or "Purpose: qr"; the first key of a purpose signs, later
+// "Purpose: access", "Purpose: qr" or "Purpose: replay"; the first key of a purpose signs, later
 // ones only verify (keep the previous key there while its tokens may still be
 // in use). Purposes the bundle does not cover get a key from the database,
 // generated on first start: every hub inserts a candidate if none exists and
@@ -439,6 +467,9 @@ func (k *Keyring) buildJWKS() ([]byte, error) {
 	}{Keys: []JWK{}}
 	for _, kid := range k.order {
 		key := k.keys[kid]
+		if !published(key.purpose) {
+			continue
+		}
 		set.Keys = append(set.Keys, JWK{
 			Kty: "OKP", Crv: "Ed25519", Alg: "EdDSA", Use: "sig", Kid: kid,
 			X: base64.RawURLEncoding.EncodeToString(key.pub), Purpose: key.purpose,

@@ -1,6 +1,7 @@
 package keyring_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
@@ -74,9 +75,12 @@ func TestJWKS(t *testing.T) {
 		t.Fatalf("jwks is not JSON: %v", err)
 	}
 	if len(set.Keys) != 2 {
-		t.Fatalf("jwks has %d keys, want 2", len(set.Keys))
+		t.Fatalf("jwks has %d keys, want 2 (access and qr; the replay key signs nothing)", len(set.Keys))
 	}
 	for _, jwk := range set.Keys {
+		if jwk["purpose"] == keyring.PurposeReplay {
+			t.Fatal("jwks publishes the replay key")
+		}
 		if jwk["kty"] != "OKP" || jwk["crv"] != "Ed25519" || jwk["alg"] != "EdDSA" || jwk["use"] != "sig" {
 			t.Errorf("jwk %v is not an RFC 8037 Ed25519 signing key", jwk)
 		}
@@ -206,4 +210,31 @@ func TestBadConfiguredKeys(t *testing.T) {
 			t.Errorf("%s: loaded", name)
 		}
 	}
+}
+
+// Secret is the same from every load of one database (replicas agree on
+// it), its own for each use, and another database's is another.
+func TestSecretIsSharedAndPerUse(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		first := mustLoad(t, db.Keyring(), "")
+		again := mustLoad(t, db.Keyring(), "")
+		a := first.Secret(keyring.PurposeReplay, "use a")
+		if len(a) != 32 || !bytes.Equal(a, again.Secret(keyring.PurposeReplay, "use a")) {
+			t.Fatalf("secret %x, from a second load %x: want the same 32 bytes", a, again.Secret(keyring.PurposeReplay, "use a"))
+		}
+		if bytes.Equal(a, first.Secret(keyring.PurposeReplay, "use b")) {
+			t.Fatal("two uses share a secret")
+		}
+		_, seed := first.Signer(keyring.PurposeReplay)
+		if bytes.Contains(seed, a) || bytes.Equal(seed.Seed(), a) {
+			t.Fatal("the secret is the key itself")
+		}
+		other := mustLoad(t, storetest.OpenSQLite(t).Keyring(), "")
+		if bytes.Equal(a, other.Secret(keyring.PurposeReplay, "use a")) {
+			t.Fatal("two databases' hubs share a secret")
+		}
+		if first.Secret("payments", "use a") != nil {
+			t.Fatal("a secret from a purpose without a key")
+		}
+	})
 }

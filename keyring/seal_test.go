@@ -87,11 +87,16 @@ func TestKeysEncryptedAtRest(t *testing.T) {
 		if _, err := open(t, db.Keyring(), newKEK(t)); err == nil || !strings.Contains(err.Error(), keyring.KEKFingerprint(kek)) {
 			t.Fatalf("start with another key-encryption key: %v", err)
 		}
-		// Keys given in configuration need no key-encryption key.
+		// Keys given in configuration need no key-encryption key, when
+		// every purpose's is given.
 		access, _ := genPEM(t, keyring.PurposeAccess)
 		qr, _ := genPEM(t, keyring.PurposeQR)
-		if _, err := keyring.Load(context.Background(), db.Keyring(), access+qr); err != nil {
+		replay, _ := genPEM(t, keyring.PurposeReplay)
+		if _, err := keyring.Load(context.Background(), db.Keyring(), access+qr+replay); err != nil {
 			t.Fatalf("configured keys refused: %v", err)
+		}
+		if _, err := keyring.Load(context.Background(), db.Keyring(), access+qr); err == nil || !strings.Contains(err.Error(), "CITYHUB_KEY_ENCRYPTION_KEY is not set") {
+			t.Fatalf("configured keys but the replay key, whose stored one is encrypted: %v", err)
 		}
 	})
 }
@@ -182,7 +187,8 @@ func TestResealedCounted(t *testing.T) {
 		}
 		access, _ := genPEM(t, keyring.PurposeAccess)
 		qr, _ := genPEM(t, keyring.PurposeQR)
-		configured, err := keyring.Open(context.Background(), db.Keyring(), keyring.Options{PEM: access + qr, KEKs: [][]byte{newKEK, oldKEK}})
+		replay, _ := genPEM(t, keyring.PurposeReplay)
+		configured, err := keyring.Open(context.Background(), db.Keyring(), keyring.Options{PEM: access + qr + replay, KEKs: [][]byte{newKEK, oldKEK}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -197,7 +203,7 @@ func TestResealedCounted(t *testing.T) {
 		if e, r := rotated.Resealed(); e != 0 || r != len(keyring.Purposes) || rotated.NotResealed() != 0 {
 			t.Errorf("rotation: encrypted %d, again %d, left %d", e, r, rotated.NotResealed())
 		}
-		done, err := keyring.Open(context.Background(), db.Keyring(), keyring.Options{PEM: access + qr, KEKs: [][]byte{newKEK}})
+		done, err := keyring.Open(context.Background(), db.Keyring(), keyring.Options{PEM: access + qr + replay, KEKs: [][]byte{newKEK}})
 		if err != nil || done.NotResealed() != 0 {
 			t.Errorf("every stored key under the first key-encryption key: left %d, %v", done.NotResealed(), err)
 		}

@@ -171,6 +171,10 @@ func New(d Deps) *Server {
 	s.metrics = newHTTPMetrics(d.Registry)
 	if d.Answers != nil {
 		s.replay = &httpx.Replayer{Answering: httpx.NewAnswering(d.Answers), Unkeyed: api.UnkeyedRoutes, SelfKeyed: api.SelfKeyedRoutes, OwnAnswers: api.OwnAnswerRoutes, Log: d.Log}
+		if d.Keys != nil {
+			// Every replica fingerprints a keyed request alike.
+			s.replay.HashKey = d.Keys.Secret(keyring.PurposeReplay, "cityhub keyed request fingerprint v1")
+		}
 	}
 	var openVouchers feeds.OpenVoucherStats
 	if d.Vouchers != nil {

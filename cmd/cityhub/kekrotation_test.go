@@ -33,7 +33,7 @@ func TestKeyEncryptionLogged(t *testing.T) {
 		t.Errorf("keys in clear logged:\n%s", got)
 	}
 	if got := load(config.Config{KeyEncryptionKeys: [][]byte{oldKEK}}); !strings.Contains(got, "level=INFO msg=\"stored signing keys encrypted") ||
-		!strings.Contains(got, "from_clear=2") {
+		!strings.Contains(got, "from_clear=3") {
 		t.Errorf("first start with a key-encryption key logged:\n%s", got)
 	}
 	var bundle string
@@ -50,7 +50,7 @@ func TestKeyEncryptionLogged(t *testing.T) {
 		!strings.Contains(got, "key_encryption_key="+keyring.KEKFingerprint(newKEK)) {
 		t.Errorf("rotation with every key configured logged:\n%s", got)
 	}
-	if got := load(config.Config{KeyEncryptionKeys: [][]byte{newKEK, oldKEK}}); !strings.Contains(got, "from_older_key=2") || strings.Contains(got, "WARN") {
+	if got := load(config.Config{KeyEncryptionKeys: [][]byte{newKEK, oldKEK}}); !strings.Contains(got, "from_older_key=3") || strings.Contains(got, "WARN") {
 		t.Errorf("rotation logged:\n%s", got)
 	}
 	if got := load(config.Config{KeyEncryptionKeys: [][]byte{newKEK}}); got != "" {

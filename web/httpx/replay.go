@@ -3,15 +3,19 @@ package httpx
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"hash"
 	"io"
 	"log/slog"
 	"maps"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"cityhub/apperr"
@@ -75,7 +79,12 @@ type Replayer struct {
 	// leaves their keys to them, and their answers are kept once, not
 	// twice.
 	OwnAnswers map[string]bool
-	Log        *slog.Logger
+	// HashKey keys the fingerprint of each keyed request (fingerprint):
+	// the same on every replica (web.New derives it from the keyring).
+	// Empty: a key of this process alone, drawn at its first use, so that
+	// no fingerprint is ever unkeyed (tests build Replayers so).
+	HashKey []byte
+	Log     *slog.Logger
 }
 
 // NewAnswering is the answering of keyed calls on store, with the hub's
@@ -139,19 +148,13 @@ func (s *Replayer) ServeKeyed(w http.ResponseWriter, r *http.Request, pattern st
 		return
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	h := sha256.New()
-	for _, part := range []string{r.Method, r.URL.Path, r.URL.RawQuery} {
-		h.Write([]byte(part))
-		h.Write([]byte{0})
-	}
-	h.Write(body)
-	hash := hex.EncodeToString(h.Sum(nil))
+	fp := s.fingerprint(r, body)
 	// Callers without a sign-in are told apart by nothing but what they
 	// send: each request is a scope of its own, so only the same request
 	// under the same key replays, and another one (another address's
 	// password reset) under a key someone else chose runs as new, never
 	// 409 for a key it could not know was taken.
-	who := "anonymous:" + hash
+	who := "anonymous:" + fp.Hash
 	ended, endedRetry := endedTokenOf(r)
 	if c, ok := identity.CallerFrom(r.Context()); ok && c.AccountID != "" {
 		who, endedRetry = c.AccountID, false
@@ -168,7 +171,7 @@ func (s *Replayer) ServeKeyed(w http.ResponseWriter, r *http.Request, pattern st
 		next.ServeHTTP(rec, r.WithContext(ctx))
 		return rec.answer()
 	}
-	ans, replayed, err := s.Answering.Answer(r.Context(), "api:"+who+":"+pattern, r.Header.Get("Idempotency-Key"), hash, run, KeepAnswer, s.SelfKeyed[pattern])
+	ans, replayed, err := s.Answering.AnswerSame(r.Context(), "api:"+who+":"+pattern, r.Header.Get("Idempotency-Key"), fp, run, KeepAnswer, s.SelfKeyed[pattern])
 	if endedRetry {
 		switch {
 		case ended.passwordChange && ans.Status == http.StatusNoContent && apperr.ReasonOf(err) == "idempotency_key_reused":
@@ -227,6 +230,46 @@ func (s *Replayer) ServeKeyed(w http.ResponseWriter, r *http.Request, pattern st
 	w.WriteHeader(ans.Status)
 	_, _ = w.Write(ans.Body)
 }
+
+// fingerprint is what tells a keyed request from another: its method,
+// path, query and body, under an HMAC-SHA-256 keyed with HashKey. The
+// bodies of a sign-up, a password reset or change hold passwords, and the
+// fingerprint is kept in the database (and, for a caller not signed in, in
+// the scope): unkeyed, whoever reads the database could test guesses of a
+// password at the speed of SHA-256, where its stored hash makes them pay
+// argon2's price. Keyed, a guess needs the key, which the database holds
+// only sealed when a key-encryption key is set (keyring). Earlier holds
+// the unkeyed form that hubs before this one kept, matched as the same
+// request so that a retry across the upgrade still gets its first answer
+// (for a signed-in caller: a caller not signed in is found by the
+// fingerprint itself, and a retry across the upgrade runs as a new
+// request). It can go once no answer kept before the upgrade remains.
+func (s *Replayer) fingerprint(r *http.Request, body []byte) idem.Fingerprint {
+	key := s.HashKey
+	if len(key) == 0 {
+		key = processHashKey()
+	}
+	keyed, plain := hmac.New(sha256.New, key), sha256.New()
+	for _, h := range []hash.Hash{keyed, plain} {
+		for _, part := range []string{r.Method, r.URL.Path, r.URL.RawQuery} {
+			h.Write([]byte(part))
+			h.Write([]byte{0})
+		}
+		h.Write(body)
+	}
+	return idem.Fingerprint{Hash: keyedPrefix + hex.EncodeToString(keyed.Sum(nil)), Earlier: []string{hex.EncodeToString(plain.Sum(nil))}}
+}
+
+// keyedPrefix marks a keyed fingerprint, where the unkeyed ones were
+// bare hexadecimal: the two never match each other by chance.
+const keyedPrefix = "k1:"
+
+// processHashKey is the HashKey of Replayers given none.
+var processHashKey = sync.OnceValue(func() []byte {
+	k := make([]byte, 32)
+	_, _ = rand.Read(k) // never fails (crypto/rand)
+	return k
+})
 
 // keyInUseRetry is the Retry-After of idempotency_key_in_use, in seconds:
 // the first request ran for AnswerWait already, and is near its end.
