@@ -360,7 +360,7 @@ func openAPIOperations() []apiOperation {
 			ok: []apiResponse{{status: 200, desc: "The settlement.", schema: "Settlement", headers: []string{"Idempotent-Replayed"}}}, errs: []int{400, 401, 403, 404, 409}},
 		{method: "GET", path: "/api/v1/admin/voucher-audit", id: "adminVoucherAudit", tag: "vouchers-admin", summary: "The voucher scheme's audit log", auth: "roles", roles: admin,
 			desc: "Oldest first. As JSON one page at a time; as CSV every entry from the cursor on, written a page at a time as it is read (a read that fails after the first page cuts the transfer off, so the file is never taken for the whole log).",
-			query: []apiParam{onceQuery("since", "Only entries at or after this RFC 3339 time (another text is 400, reason since).", newObj("type", "string", "format", "date-time")), onceQuery("shop_id", "Only this shop's.", str()),
+			query: []apiParam{onceQuery("since", "Only entries at or after this RFC 3339 time (another text is 400, reason bad_since).", newObj("type", "string", "format", "date-time")), onceQuery("shop_id", "Only this shop's.", str()),
 				cursorQuery, limitOf(vouchers.MaxAuditPage, vouchers.MaxAuditPage, "the CSV's first page; "), formatQuery},
 			ok: []apiResponse{{status: 200, desc: "A page of audit entries.", schema: "AuditPage"},
 				{status: 200, desc: "The log as CSV (with ?format=csv or Accept: text/csv).", media: "text/csv"}}, errs: []int{400, 401, 403}},

@@ -500,7 +500,7 @@ func (h *voucherHandler) handleAPIVoucherAudit(w http.ResponseWriter, r *http.Re
 	if v := r.URL.Query().Get("since"); v != "" {
 		var err error
 		if q.Since, err = time.Parse(time.RFC3339, v); err != nil {
-			httpx.WriteError(h.log, w, r, apperr.R(apperr.Invalid, "since", "since must be an RFC 3339 time."))
+			httpx.WriteError(h.log, w, r, apperr.R(apperr.Invalid, "bad_since", "since must be an RFC 3339 time."))
 			return
 		}
 	}
