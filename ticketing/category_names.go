@@ -30,18 +30,53 @@ type CategoryName struct {
 // buyer reading the other would find the hub's words for the code
 // instead, as if the venue had named nothing). Both empty is no name.
 func (n CategoryName) check() error {
+	if p := n.problems(); len(p) > 0 {
+		return p[0]
+	}
+	return nil
+}
+
+// problems is every mistake check finds in n, the missing language first,
+// then each language's name that is not one line of its length: both when
+// both are wrong, so that a form shows them at once.
+func (n CategoryName) problems() []error {
 	if n.NameIT == "" && n.NameEN == "" {
 		return nil
 	}
 	if n.NameIT == "" || n.NameEN == "" {
-		return apperr.R(apperr.Invalid, "category_name_missing", "Category %s is named in one language only: give its name in Italian and in English, or neither for the hub's words.", n.Code)
+		return []error{apperr.R(apperr.Invalid, "category_name_missing", "Category %s is named in one language only: give its name in Italian and in English, or neither for the hub's words.", n.Code)}
 	}
+	var out []error
 	for _, f := range []struct{ lang, words, v string }{{"it", "Italian", n.NameIT}, {"en", "English", n.NameEN}} {
 		if utf8.RuneCountInString(f.v) > MaxCategoryName || !plaintext.Line(f.v) {
-			return apperr.R(apperr.Invalid, "invalid_category_name_"+f.lang, "The "+f.words+" name of category %s must be one line of 1 to %d characters, without control characters.", n.Code, MaxCategoryName)
+			out = append(out, apperr.R(apperr.Invalid, "invalid_category_name_"+f.lang, "The "+f.words+" name of category %s must be one line of 1 to %d characters, without control characters.", n.Code, MaxCategoryName))
 		}
 	}
-	return nil
+	return out
+}
+
+// CategoryNamesProblems is every mistake of the names themselves that
+// SetCategoryNames refuses, each category's in the order given, trimmed as
+// it trims them: for a form that shows every refusal at once, where
+// SetCategoryNames answers the first. Whether the venue has each category
+// is the store's to say, and SetCategoryNames says it.
+func CategoryNamesProblems(names []CategoryName) []error {
+	var out []error
+	seen := map[string]bool{}
+	for _, n := range names {
+		n.NameIT, n.NameEN = strings.TrimSpace(n.NameIT), strings.TrimSpace(n.NameEN)
+		if err := label("category", n.Code); err != nil {
+			out = append(out, err)
+			continue
+		}
+		if seen[n.Code] {
+			out = append(out, apperr.R(apperr.Invalid, "duplicate_category", "Category %s is named twice.", n.Code))
+			continue
+		}
+		seen[n.Code] = true
+		out = append(out, n.problems()...)
+	}
+	return out
 }
 
 // categoriesOf names the categories of seats, in the order of the seat map,

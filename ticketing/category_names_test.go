@@ -2,6 +2,7 @@ package ticketing_test
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -172,4 +173,31 @@ func TestSeatMapKeepsTheNamesOfItsCategories(t *testing.T) {
 			t.Fatalf("categories %+v (%v), want %+v", got, err, want)
 		}
 	})
+}
+
+// CategoryNamesProblems gives every mistake of the names at once, in the
+// order given, where SetCategoryNames answers the first: both languages of
+// one name, a name in one language only, a code given twice, a code that
+// cannot be one; names both empty, or right, are none.
+func TestCategoryNamesProblemsAll(t *testing.T) {
+	long := strings.Repeat("x", ticketing.MaxCategoryName+1)
+	got := ticketing.CategoryNamesProblems([]ticketing.CategoryName{
+		{Code: "stalls", NameIT: long, NameEN: "line\nbreak"},
+		{Code: "box", NameIT: " Palco ", NameEN: "  "},
+		{Code: "gallery", NameIT: "Galleria", NameEN: "Gallery"},
+		{Code: "stalls", NameIT: "Platea", NameEN: "Stalls"},
+		{Code: "pit"},
+		{Code: "no spaces!", NameIT: "a", NameEN: "b"},
+	})
+	var reasons []string
+	for _, err := range got {
+		reasons = append(reasons, apperr.ReasonOf(err))
+	}
+	want := []string{"invalid_category_name_it", "invalid_category_name_en", "category_name_missing", "duplicate_category", "invalid_category"}
+	if !slices.Equal(reasons, want) {
+		t.Fatalf("problems %v, want %v", reasons, want)
+	}
+	if ticketing.CategoryNamesProblems([]ticketing.CategoryName{{Code: "stalls", NameIT: "Platea", NameEN: "Stalls"}}) != nil {
+		t.Fatal("problems in right names")
+	}
 }

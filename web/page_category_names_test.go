@@ -83,6 +83,18 @@ func TestTheatrePageNamesCategories(t *testing.T) {
 				unchanged()
 			}
 
+			// Every wrong name at once: one too long in both languages,
+			// another named in Italian only.
+			chooseLanguage(t, ac, "en", "/admin/theatre")
+			res, body := ac.Post(path, url.Values{"csrf_token": {ac.CSRF("/admin/theatre")}, "name_it.stalls": {long}, "name_en.stalls": {long},
+				"name_it.prima_fila": {"Prima fila"}})
+			for _, field := range []string{"name_it.stalls", "name_en.stalls", "name_en.prima_fila"} {
+				if res.StatusCode != http.StatusBadRequest || !regexp.MustCompile(`data-field-error="`+regexp.QuoteMeta(field)+`">[^<]+<`).MatchString(body) {
+					t.Errorf("two wrong names at once: %d, no error next to %s", res.StatusCode, field)
+				}
+			}
+			unchanged()
+
 			// A citizen may not name them.
 			if res, _ := pc.Post(path, url.Values{"csrf_token": {pc.CSRF("/theatre")}, "name_it.stalls": {"Poltronissima"}, "name_en.stalls": {"Premium stalls"}}); res.StatusCode != http.StatusForbidden {
 				t.Fatalf("a citizen's names: %d", res.StatusCode)
@@ -91,7 +103,7 @@ func TestTheatrePageNamesCategories(t *testing.T) {
 
 			// Named: the stalls by the venue's names, the front row left to
 			// the hub's words.
-			res, _ := ac.Post(path, url.Values{"csrf_token": {ac.CSRF("/admin/theatre")}, "name_it.stalls": {" Poltronissima "}, "name_en.stalls": {"Premium stalls"}, "name_it.prima_fila": {""}, "name_en.prima_fila": {""}})
+			res, _ = ac.Post(path, url.Values{"csrf_token": {ac.CSRF("/admin/theatre")}, "name_it.stalls": {" Poltronissima "}, "name_en.stalls": {"Premium stalls"}, "name_it.prima_fila": {""}, "name_en.prima_fila": {""}})
 			if res.StatusCode != http.StatusSeeOther || !strings.HasSuffix(res.Header.Get("Location"), "done=categories#names-"+v.ID) {
 				t.Fatalf("naming: %d, %s", res.StatusCode, res.Header.Get("Location"))
 			}

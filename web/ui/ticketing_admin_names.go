@@ -36,9 +36,18 @@ func (s *theatrePages) handleTheatreAdminCategoryNames(w http.ResponseWriter, r 
 		http.Redirect(w, r, theatreAdminBack("categories", "names-"+venueID), http.StatusSeeOther)
 		return
 	}
-	if !theatreRefusal(l, f, err, categoryNameFieldOf(err, f)) {
-		s.pageError(w, r, err)
-		return
+	refusals := []error{err}
+	if apperr.Has(err, apperr.Invalid) {
+		// Every other name's mistake too, as the domain judges them, so
+		// that a form with two wrong names is not sent twice to learn it
+		// (the refusal itself among them again: a field keeps its first).
+		refusals = append(refusals, ticketing.CategoryNamesProblems(names)...)
+	}
+	for _, e := range refusals {
+		if !theatreRefusal(l, f, e, categoryNameFieldOf(e, f)) {
+			s.pageError(w, r, err)
+			return
+		}
 	}
 	s.renderTheatreAdmin(w, r, c, httpx.StatusFor(err), theatreForms{names: map[string]*staffForm{venueID: f}})
 }
