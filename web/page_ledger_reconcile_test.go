@@ -61,7 +61,7 @@ func TestReportsPageShowsVoucherDiscrepancies(t *testing.T) {
 	}
 	res, body := recheck(pc)
 	if res.StatusCode != http.StatusOK || !strings.Contains(body, `data-testid="ledger-verdict" data-ok="false"`) ||
-		!strings.Contains(body, `data-testid="ledger-discrepancies"`) || !strings.Contains(body, "campaign:"+camp.ID+":held") ||
+		!strings.Contains(body, `data-testid="ledger-discrepancies"`) || !strings.Contains(body, `<a href="/admin/ledger/accounts/campaign:`+camp.ID+`:held">`) ||
 		!strings.Contains(body, "I buoni richiesti meno gli utilizzi non stornati") || !strings.Contains(body, "Il budget meno i buoni richiesti") {
 		t.Fatalf("after a forged voucher: %d\n%s", res.StatusCode, body)
 	}

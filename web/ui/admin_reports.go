@@ -42,7 +42,10 @@ type staffPages struct {
 	mobility  *mobility.Service
 	ticketing *ticketing.Service
 	ledger    LedgerChecker
-	topUps    TopUpRefunds
+	// accounts reads one ledger account for its page; nil without a
+	// wallet (the page is not routed then).
+	accounts PageWallet
+	topUps   TopUpRefunds
 	// events lists the Stripe events kept for an operator; nil when card
 	// payments are off (the webhook is not routed either).
 	events PaymentEvents
@@ -58,6 +61,10 @@ const reportDays = 30
 type reportsPage struct {
 	Ledger    *ledgerView
 	LedgerErr string
+	// Accounts offers the page of one ledger account (found by its id),
+	// and links the city's own accounts.
+	Accounts     bool
+	CityAccounts []wallet.AccountID
 	// Campaigns to choose from, and the chosen one's chart.
 	Campaigns  []vouchers.Campaign
 	Campaign   string
@@ -116,7 +123,10 @@ func (s *staffPages) handleReports(w http.ResponseWriter, r *http.Request, c ide
 	}
 	ctx := r.Context()
 	l := s.locale(r)
-	page := reportsPage{}
+	page := reportsPage{Accounts: s.accounts != nil}
+	if page.Accounts {
+		page.CityAccounts = []wallet.AccountID{wallet.CityFunding, wallet.StripeClearing, wallet.StripeDisputes, wallet.RevenueBikeshare, wallet.RevenueTheatre}
+	}
 	if s.ledger != nil {
 		chk, err := s.ledger.LatestCheck(ctx, reportCheckAge)
 		if err != nil {

@@ -51,6 +51,10 @@ func (u *UI) Register(mux *http.ServeMux) {
 	// Stripe events kept for an operator, and the confirmation pages of actions that cannot be undone (staff_forms.go).
 	mux.Handle("GET /admin/reports", page(st.handleReports, admin))
 	mux.Handle("POST /admin/reports/recheck", action(st.handleReportsRecheck, admin))
+	if st.accounts != nil {
+		mux.Handle("GET /admin/ledger/accounts", page(st.handleLedgerAccountFind, admin))
+		mux.Handle("GET /admin/ledger/accounts/{id}", page(st.handleLedgerAccount, admin))
+	}
 	if st.ticketing != nil || st.topUps != nil {
 		mux.Handle("GET /admin/refunds", page(st.handleCardRefundsPage, admin))
 		mux.Handle("POST /admin/refunds/{order}/retry", action(st.handleCardRefundRetry, admin))
@@ -304,6 +308,7 @@ func (u *UI) staffPages(mux *http.ServeMux) *staffPages {
 	if lc, ok := u.home.wallet.(LedgerChecker); ok {
 		st.ledger = lc
 	}
+	st.accounts = u.home.wallet
 	if tr, ok := u.home.erasure.(TopUpRefunds); ok {
 		st.topUps = tr
 	}

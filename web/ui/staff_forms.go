@@ -169,7 +169,9 @@ func isoLocalTime(s string) string {
 }
 
 // The staff tools' own views, added to the list the pages parse at start.
-func init() { pageViews = append(pageViews, "staff_confirm", "admin_refunds", "admin_reports") }
+func init() {
+	pageViews = append(pageViews, "staff_confirm", "admin_refunds", "admin_reports", "admin_ledger_account")
+}
 
 // refusalOnForm puts a domain refusal next to the field it is about
 // (fieldOf, by reason) or at the top of the form, in the words of the

@@ -184,6 +184,18 @@ func TestStaffTools(t *testing.T) {
 		t.Fatalf("the uptake with nothing to draw: %q, chart drawn %v", got, uptakeSVG)
 	}
 	f.page("staff-reports")
+	// One ledger account, found by its id: the city's funding, which paid
+	// the campaigns' budgets.
+	if st := f.Submit(
+		chromedp.SetValue(chromedp.CSS("#ledger-account-id"), "city:funding"),
+		chromedp.Click(chromedp.CSS(`[data-testid="ledger-account-find"] button[type=submit]`)),
+	); st != 200 {
+		t.Fatalf("the city's funding account: %d", st)
+	}
+	if got := f.Text(`[data-testid="ledger-account-id"]`); got != "city:funding" || !strings.Contains(f.Text(`[data-testid="ledger-account-entries"]`), "voucher.fund") {
+		t.Fatalf("the account page shows %q and its entries %q", got, f.Text(`[data-testid="ledger-account-entries"]`))
+	}
+	f.page("staff-ledger-account")
 
 	// Refunding an order shows the order first: an unknown code comes back
 	// next to the field, the right one shows its seats and total.
