@@ -7,7 +7,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"cityhub/identity"
 	"cityhub/vouchers"
@@ -27,17 +26,8 @@ func TestLedgerAccountPage(t *testing.T) {
 	})
 	admin, _ := env.account(t, identity.RoleAdmin)
 	citizen, _ := env.account(t, identity.RoleCitizen)
-	ctx := context.Background()
-	asAdmin := identity.Caller{AccountID: admin.ID, Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
-	camp, err := env.Deps.Vouchers.CreateCampaign(ctx, asAdmin, vouchers.Campaign{Name: "Natale", BudgetCents: 5000, FaceValueCents: 1000,
-		PerCitizenLimit: 1, ValidFrom: time.Now().Add(-time.Hour), ValidUntil: time.Now().Add(24 * time.Hour)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := env.Deps.Vouchers.SetCampaignStatus(ctx, asAdmin, camp.ID, vouchers.StatusOpen); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := env.Deps.Vouchers.Claim(ctx, identity.Caller{AccountID: citizen.ID, Grants: []identity.Grant{{Role: identity.RoleCitizen}}}, camp.ID); err != nil {
+	camp := christmasCampaign(t, env.Deps.Vouchers, 1000, 1, true, func(c *vouchers.Campaign) { c.BudgetCents = 5000 })
+	if _, err := env.Deps.Vouchers.Claim(context.Background(), identity.Caller{AccountID: citizen.ID, Grants: []identity.Grant{{Role: identity.RoleCitizen}}}, camp.ID); err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(env.Server)
