@@ -46,7 +46,7 @@ func TestLedgerAccountPage(t *testing.T) {
 	if len(rows) != 2 || !strings.Contains(body, "−10,00") || !strings.Contains(body, "50,00") {
 		t.Fatalf("budget entries: %d rows, want the funding and the claim\n%s", len(rows), text)
 	}
-	if strings.Contains(body, `data-testid="history-first-page"`) || strings.Contains(body, `data-testid="ledger-account-older"`) {
+	if strings.Contains(body, `data-testid="history-first-page"`) || strings.Contains(body, `data-testid="history-older"`) {
 		t.Fatal("one page of entries offers others")
 	}
 	// Older than the newest entry: the funding alone, and the way back.
