@@ -43,7 +43,8 @@ func TestLedgerAccountPage(t *testing.T) {
 		t.Fatalf("budget page: %d\n%s", res.StatusCode, text)
 	}
 	rows := regexp.MustCompile(`<tr data-entry="(\d+)">`).FindAllStringSubmatch(body, -1)
-	if len(rows) != 2 || !strings.Contains(body, "−10,00") || !strings.Contains(body, "50,00") {
+	if len(rows) != 2 || !strings.Contains(body, "−10,00") || !strings.Contains(body, "50,00") ||
+		!strings.Contains(body, "Buono richiesto <span class=\"text-muted\">(<code>voucher.claim</code>)") || !strings.Contains(text, "Budget di una campagna finanziato") {
 		t.Fatalf("budget entries: %d rows, want the funding and the claim\n%s", len(rows), text)
 	}
 	if strings.Contains(body, `data-testid="history-first-page"`) || strings.Contains(body, `data-testid="history-older"`) {
