@@ -53,6 +53,9 @@ func (s *Service) QuotePurchase(ctx context.Context, c identity.Caller, shopID, 
 		if err != nil {
 			return shopNotFound(err)
 		}
+		if err := readHolderWorksHere(ctx, tx, &v, shopID); err != nil {
+			return err
+		}
 		if q.Refusal = redeemable(v, camp, shop, c.AccountID, s.now(), s.zone); q.Refusal != nil {
 			return nil
 		}

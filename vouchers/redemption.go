@@ -61,13 +61,17 @@ func (s *Service) PreviewCode(ctx context.Context, c identity.Caller, shopID, pr
 		if err != nil {
 			return shopNotFound(err)
 		}
+		if err := readHolderWorksHere(ctx, tx, &v, shopID); err != nil {
+			return err
+		}
 		vv := view(v, camp, s.now(), false)
 		p = Preview{VoucherID: v.ID, CampaignName: camp.Name, Status: vv.Status, RemainingCents: v.RemainingCents,
 			PercentOff: camp.PercentOff, MinSpendCents: camp.MinSpendCents, Mode: camp.Mode, ExpiresAt: v.ExpiresAt}
 		// Eligible is exactly "redeeming now would pass the voucher's own
 		// rules" (the amount apart), so that a till may offer the button on
 		// it alone: a used, expired or closed voucher, one of a campaign not
-		// begun, of another shop or of the caller's own (ownVoucher) is not.
+		// begun, of another shop, of the caller's own (ownVoucher) or of
+		// one of this shop's staff (staffVoucher) is not.
 		if err := redeemable(v, camp, shop, c.AccountID, s.now(), s.zone); err != nil {
 			p.Problem, p.ProblemReason = apperr.MessageOf(err), apperr.ReasonOf(err)
 		} else {
@@ -80,12 +84,15 @@ func (s *Service) PreviewCode(ctx context.Context, c identity.Caller, shopID, pr
 
 // redeemable checks everything about a voucher except the purchase amount,
 // for the staff member staffID (the caller) at shop. A voucher of staffID's
-// own comes first: it is refused whatever its state, so the till says so
-// rather than a reason that would pass with time.
+// own comes first, then one of a colleague's at shop: they are refused
+// whatever their state, so the till says so rather than a reason that
+// would pass with time.
 func redeemable(v Voucher, camp Campaign, shop Shop, staffID string, now time.Time, zone *time.Location) error {
 	switch {
 	case ownVoucher(v, staffID):
 		return errOwnVoucher
+	case staffVoucher(v):
+		return errStaffVoucher
 	case camp.Status == StatusClosed || camp.Status == StatusDraft:
 		return apperr.R(apperr.Conflict, "campaign_closed", "This voucher's campaign is closed.")
 	case now.Before(camp.ValidFrom):
@@ -113,6 +120,36 @@ func ownVoucher(v Voucher, staffID string) bool {
 // as the other rules about the voucher at this till (shop_not_eligible), so
 // that a retry of the key is refused again alike (idem.Keeps).
 var errOwnVoucher = apperr.R(apperr.Conflict, "own_voucher", "This voucher is yours: you cannot redeem it at a till you work.")
+
+// staffVoucher reports whether v, read for a shop, is held by staff of that
+// shop (Voucher.HolderWorksHere): whoever serves it there, a colleague of
+// the holder's, the shop would be owed the city's money with no customer,
+// as with ownVoucher. Staff of another shop are citizens at this one. The
+// redemption targets read the fact with the voucher, in the same statement
+// where the store can, so the rule costs no round trip of its own.
+func staffVoucher(v Voucher) bool {
+	return v.AccountID != "" && v.HolderWorksHere
+}
+
+// errStaffVoucher refuses a redemption, at a shop, of a voucher held by
+// that shop's staff: Conflict, as errOwnVoucher.
+var errStaffVoucher = apperr.R(apperr.Conflict, "staff_voucher", "This voucher belongs to someone who works at this shop: it cannot be redeemed at its tills.")
+
+// readHolderWorksHere fills v.HolderWorksHere for shopID, for a read of
+// the voucher that is not a redemption target's (a preview's, a quote's):
+// one more read, off the redemption's path. A voucher without a holder
+// needs none.
+func readHolderWorksHere(ctx context.Context, tx Tx, v *Voucher, shopID string) error {
+	if v.AccountID == "" {
+		return nil
+	}
+	works, err := tx.WorksAt(ctx, v.AccountID, shopID)
+	if err != nil {
+		return fmt.Errorf("read whether the holder works at the shop: %w", err)
+	}
+	v.HolderWorksHere = works
+	return nil
+}
 
 // RedeemRequest is what the till sends.
 type RedeemRequest struct {

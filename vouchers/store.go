@@ -76,13 +76,17 @@ type Tx interface {
 	// claims or other sharers.
 	ShareCampaign(ctx context.Context, id string) (Campaign, error)
 	// RedemptionTarget reads in one go what a redemption checks: the
-	// voucher, locked; its campaign, shared (as ShareCampaign); and the shop
-	// (NotFound with the shop's reason when only the shop is missing).
+	// voucher, locked, with HolderWorksHere for the shop (as WorksAt); its
+	// campaign, shared (as ShareCampaign); and the shop (NotFound with the
+	// shop's reason when only the shop is missing).
 	RedemptionTarget(ctx context.Context, voucherID, shopID string) (Voucher, Campaign, Shop, error)
 	// RedemptionTargetByCode is RedemptionTarget for the voucher whose typed
 	// code hashes to codeHash: NotFound (without the shop's reason) when no
 	// voucher has it.
 	RedemptionTargetByCode(ctx context.Context, codeHash, shopID string) (Voucher, Campaign, Shop, error)
+	// WorksAt reports whether the account holds a merchant grant
+	// (identity.RoleMerchant) scoped to the shop.
+	WorksAt(ctx context.Context, accountID, shopID string) (bool, error)
 	// ListCampaigns lists campaigns with one of statuses (all when empty),
 	// newest first.
 	ListCampaigns(ctx context.Context, statuses []string) ([]Campaign, error)

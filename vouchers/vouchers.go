@@ -309,6 +309,12 @@ type Voucher struct {
 	CodeHash       string    `json:"-"`
 	ClaimedAt      time.Time `json:"claimed_at"`
 	ExpiresAt      time.Time `json:"expires_at"`
+	// HolderWorksHere says whether the holder is staff (a merchant grant)
+	// of the shop a redemption target was read for. Only the redemption
+	// targets (RedemptionTarget, RedemptionTargetByCode, ReadRedemptionBatch)
+	// and the till's preview fill it, for their shop: staffVoucher judges
+	// it. Any other read leaves it false; it is never written.
+	HolderWorksHere bool `json:"-"`
 }
 
 // Redemption is one use of a voucher at a shop.

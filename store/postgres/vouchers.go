@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"cityhub/apperr"
+	"cityhub/identity"
 	"cityhub/vouchers"
 )
 
@@ -200,6 +201,18 @@ func (tx *Tx) redemptionTarget(ctx context.Context, column, value, shopID string
 	return scanRedemptionTarget(tx.q.QueryRow(ctx, redemptionTargetSQL(column), value, shopID))
 }
 
+// merchantGrantSQL is the condition on account_grants g that the grant is
+// a merchant's (identity.RoleMerchant); the shop is its scope.
+const merchantGrantSQL = `g.role = '` + string(identity.RoleMerchant) + `'`
+
+// WorksAt implements vouchers.Tx.
+func (tx *Tx) WorksAt(ctx context.Context, accountID, shopID string) (bool, error) {
+	var works bool
+	err := tx.q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM account_grants g
+		WHERE g.account_id = $1 AND `+merchantGrantSQL+` AND g.scope = $2)`, accountID, shopID).Scan(&works)
+	return works, wrap("read whether the account works at the shop", err)
+}
+
 // CodeFailuresAndTarget implements vouchers.CodeTargetReader: the counts and
 // the voucher's locking read are two statements of one batch, in that
 // order.
@@ -223,8 +236,12 @@ func (tx *Tx) CodeFailuresAndTarget(ctx context.Context, keys []string, since ti
 }
 
 // redemptionTargetCols are the columns scanRedemptionTarget reads: the
-// voucher v, its campaign c and the shop s.
+// voucher v, whether its holder is staff of the shop s (a look-up of
+// account_grants' primary key, in the statement that reads the voucher, so
+// the rule costs the redemption no round trip; a missing shop matches no
+// grant), its campaign c and the shop s.
 const redemptionTargetCols = `v.id, v.campaign_id, v.account_id, v.value_cents, v.remaining_cents, v.status, v.code, v.code_hash, v.claimed_at, v.expires_at,
+			EXISTS (SELECT 1 FROM account_grants g WHERE g.account_id = v.account_id AND ` + merchantGrantSQL + ` AND g.scope = s.id),
 			c.id, c.name, c.description, c.budget_cents, c.face_value_cents, c.percent_off, c.min_spend_cents, c.per_citizen_limit,
 			c.valid_from, c.valid_until, c.districts, c.categories, c.shop_ids, c.mode, c.status, c.created_at,
 			s.id, s.name, s.address, s.district, s.category, s.iban, s.active, s.created_at`
@@ -251,6 +268,7 @@ func scanRedemptionTarget(row pgx.Row, extra ...any) (vouchers.Voucher, vouchers
 	var shopCreated *time.Time
 	err := row.Scan(append([]any{
 		&v.ID, &v.CampaignID, &v.AccountID, &v.ValueCents, &v.RemainingCents, &v.Status, &v.Code, &v.CodeHash, &v.ClaimedAt, &v.ExpiresAt,
+		&v.HolderWorksHere,
 		&c.ID, &c.Name, &c.Description, &c.BudgetCents, &c.FaceValueCents, &c.PercentOff, &c.MinSpendCents, &c.PerCitizenLimit,
 		&c.ValidFrom, &c.ValidUntil, &c.Districts, &c.Categories, &c.ShopIDs, &c.Mode, &c.Status, &c.Created,
 		&shopFound, &shopName, &shopAddress, &shopDistrict, &shopCategory, &shopIBAN, &shopActive, &shopCreated}, extra...)...)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"cityhub/apperr"
+	"cityhub/identity"
 	"cityhub/vouchers"
 )
 
@@ -163,7 +164,7 @@ func (tx *Tx) ShareHolder(ctx context.Context, accountID string) (bool, error) {
 
 // RedemptionTarget implements vouchers.Tx. Writers are serial, so reads on
 // the writer connection are as good as locked, and a round trip here is a
-// function call: three plain reads serve.
+// function call: four plain reads serve.
 func (tx *Tx) RedemptionTarget(ctx context.Context, voucherID, shopID string) (vouchers.Voucher, vouchers.Campaign, vouchers.Shop, error) {
 	v, err := tx.LockVoucher(ctx, voucherID)
 	if err != nil {
@@ -177,7 +178,19 @@ func (tx *Tx) RedemptionTarget(ctx context.Context, voucherID, shopID string) (v
 	if apperr.Has(err, apperr.NotFound) {
 		return v, c, s, apperr.R(apperr.NotFound, "shop_not_found", "No such shop.")
 	}
+	if err != nil {
+		return v, c, s, err
+	}
+	v.HolderWorksHere, err = tx.WorksAt(ctx, v.AccountID, shopID)
 	return v, c, s, err
+}
+
+// WorksAt implements vouchers.Tx.
+func (tx *Tx) WorksAt(ctx context.Context, accountID, shopID string) (bool, error) {
+	var works bool
+	err := tx.q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM account_grants
+		WHERE account_id = ? AND role = ? AND scope = ?)`, accountID, string(identity.RoleMerchant), shopID).Scan(&works)
+	return works, wrap("read whether the account works at the shop", err)
 }
 
 // RedemptionTargetByCode implements vouchers.Tx.

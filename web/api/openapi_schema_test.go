@@ -257,7 +257,7 @@ var openAPIFieldNotes = map[string]*obj{
 	"VoucherPreview.status":              newObj("enum", voucherStatuses),
 	"VoucherPreview.mode":                newObj("enum", voucherModes),
 	"VoucherPreview.problem":             newObj("description", "Why the voucher cannot be redeemed here now, when it cannot."),
-	"VoucherPreview.problem_reason":      newObj("description", "The reason code of problem, the one redeeming would be refused with (voucher_used, own_voucher, ...): what a till translates."),
+	"VoucherPreview.problem_reason":      newObj("description", "The reason code of problem, the one redeeming would be refused with (voucher_used, own_voucher, staff_voucher, ...): what a till translates."),
 	"PreviewRequest.code":                newObj("description", "A scanned QR token or a typed code."),
 	"RedeemRequest.code":                 newObj("description", "A scanned QR token or a typed code."),
 	"RedeemRequest.purchase_cents":       newObj("minimum", 1),
