@@ -27,6 +27,26 @@
   window.addEventListener("resize", reachable);
 }());
 
+// A form the hub refused comes back as a new page that looks like the one
+// sent, its mistakes marked on the fields (aria-invalid, each described by
+// its error). Someone who cannot see it would hear the same title and start
+// again from the top, so the title says there are mistakes ("Errore: ...",
+// the first thing a screen reader reads) and the focus goes to the first
+// field to fix, which reads its label and its error.
+(function () {
+  "use strict";
+  var main = document.getElementById("main");
+  var field = main && main.querySelector('[aria-invalid="true"]');
+  if (!field) {
+    return;
+  }
+  var prefix = main.getAttribute("data-error-prefix");
+  if (prefix && document.title.indexOf(prefix + ": ") !== 0) {
+    document.title = prefix + ": " + document.title;
+  }
+  field.focus();
+}());
+
 // The header's staff group is Bootstrap Italia's navbar dropdown, whose
 // toggle is a link (to the administrator's dashboard) so that it leads
 // somewhere without this script. Bootstrap Italia's script opens it on a
