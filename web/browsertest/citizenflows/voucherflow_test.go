@@ -118,6 +118,14 @@ func TestClaimShowRedeemByTypedCodeSeeUsed(t *testing.T) {
 	if got := f.Text(".scan-result"); !strings.Contains(got, "Buono riscattato") || !strings.Contains(got, "13,50") {
 		t.Fatalf("scan result: %q", got)
 	}
+	// "Riscatta" is gone with the preview: the focus moves to the answer
+	// (read out at once), not to the top of the page, where a shopkeeper
+	// on the keyboard would start again from the header.
+	var focus string
+	f.Eval(`document.activeElement === document.querySelector(".scan-result") ? "answer" : document.activeElement.tagName + "." + document.activeElement.className`, &focus)
+	if focus != "answer" {
+		t.Errorf("after the redeem the focus is on %s, want the answer", focus)
+	}
 
 	// The citizen's wallet shows it used, and the vouchers page says where.
 	f.Login("anna@example.org")

@@ -342,6 +342,10 @@
   // show writes the answer; actions are buttons under it ({label, primary,
   // onclick}), for the till's "Riscatta" after a preview.
   function show(kind, title, detail, actions) {
+    // A button of the answer ("Riscatta", "Annulla") that had the focus
+    // goes with it: the focus then moves to the answer itself, which is
+    // read out, rather than falling back to the top of the page.
+    var focused = result.contains(document.activeElement);
     result.className = "scan-result" + (kind ? " is-" + kind : "");
     result.textContent = "";
     var p = document.createElement("p");
@@ -368,6 +372,7 @@
       });
       result.appendChild(bar);
     }
+    if (focused && !result.contains(document.activeElement)) { result.focus(); }
     // At a counter the answer must be seen at a glance, wherever the page
     // was scrolled to.
     if (kind && result.scrollIntoView) { result.scrollIntoView({ block: "start", behavior: "auto" }); }
