@@ -120,6 +120,12 @@ func TestRiderUnlocksRidesAndDocksThroughThePages(t *testing.T) {
 	if wide {
 		t.Errorf("the stations page is wider than the %d px phone", pagetest.PhoneWidth)
 	}
+	// The map's own buttons speak the page's language.
+	var zoom []string
+	f.Eval(`[...document.querySelectorAll("#bike-map .leaflet-control-zoom a")].map(a => a.getAttribute("aria-label") + "|" + a.title)`, &zoom)
+	if strings.Join(zoom, " ") != "Ingrandisci la mappa|Ingrandisci la mappa Rimpicciolisci la mappa|Rimpicciolisci la mappa" {
+		t.Errorf("the map's zoom buttons on an Italian page: %q", zoom)
+	}
 	// A favourite goes first, and the page still passes axe-core.
 	if st := f.Submit(chromedp.Click(chromedp.CSS(fmt.Sprintf(`[data-station=%q] [data-testid=favourite-toggle]`, m.Stations[2].ID)))); st != 200 {
 		t.Fatalf("favourite: %d", st)

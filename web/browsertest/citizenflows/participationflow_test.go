@@ -123,6 +123,15 @@ func TestReportFlow(t *testing.T) {
 	}
 	id := strings.TrimPrefix(strings.SplitN(f.Path(), "?", 2)[0], "/reports/")
 	check("report_own")
+	// The report's map speaks the page's language, and its pin, which the
+	// page's words already place, is not read out as "Marker".
+	f.Run(chromedp.Poll[chromedp.Void](`document.querySelector("#report-map .leaflet-marker-icon") !== null`,
+		chromedp.WithPollingTimeout(10*time.Second), chromedp.WithPollingInterval(100*time.Millisecond)))
+	var mapWords []string
+	f.Eval(`[...document.querySelectorAll("#report-map .leaflet-control-zoom a")].map(a => a.getAttribute("aria-label")).concat([document.querySelector("#report-map .leaflet-marker-icon").alt])`, &mapWords)
+	if strings.Join(mapWords, "|") != "Ingrandisci la mappa|Rimpicciolisci la mappa|" {
+		t.Errorf("the report's map on an Italian page: %q", mapWords)
+	}
 	f.Open("/reports/mine")
 	check("my_reports")
 	// Not public before moderation: no photo on the public list.

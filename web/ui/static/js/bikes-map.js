@@ -8,7 +8,13 @@
   if (!el || typeof L === "undefined") return;
   var c = (el.getAttribute("data-center") || "0,0").split(",");
   el.hidden = false;
-  var map = L.map(el).setView([parseFloat(c[0]), parseFloat(c[1])], 14);
+  var map = L.map(el, { zoomControl: false }).setView([parseFloat(c[0]), parseFloat(c[1])], 14);
+  // Leaflet's zoom buttons, named in the page's language, not Leaflet's
+  // English.
+  L.control.zoom({
+    zoomInTitle: el.getAttribute("data-zoom-in") || "+",
+    zoomOutTitle: el.getAttribute("data-zoom-out") || "-"
+  }).addTo(map);
   L.tileLayer(el.getAttribute("data-tiles"), {
     maxZoom: 19,
     attribution: el.getAttribute("data-attribution") || ""

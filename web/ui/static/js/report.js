@@ -12,10 +12,19 @@
   function makeMap(el) {
     if (typeof L === "undefined") return null;
     el.hidden = false;
-    var map = L.map(el).setView(center(el), 13);
+    var map = zoomed(L.map(el, { zoomControl: false }), el).setView(center(el), 13);
     L.tileLayer(el.getAttribute("data-tiles"), {
       maxZoom: 19,
       attribution: el.getAttribute("data-attribution") || ""
+    }).addTo(map);
+    return map;
+  }
+  // zoomed gives map Leaflet's zoom buttons named in the page's language
+  // (the page's data-zoom-in and data-zoom-out), not in Leaflet's English.
+  function zoomed(map, el) {
+    L.control.zoom({
+      zoomInTitle: el.getAttribute("data-zoom-in") || "+",
+      zoomOutTitle: el.getAttribute("data-zoom-out") || "-"
     }).addTo(map);
     return map;
   }
@@ -49,7 +58,9 @@
     if (m1) {
       var p = [parseFloat(one.getAttribute("data-lat")), parseFloat(one.getAttribute("data-lon"))];
       m1.setView(p, 17);
-      L.marker(p, { keyboard: false }).addTo(m1);
+      // The pin says nothing the page's words do not (the place is written
+      // out), so it is not read as Leaflet's "Marker"; nor is the form's.
+      L.marker(p, { keyboard: false, alt: "" }).addTo(m1);
     }
   }
 
@@ -64,7 +75,7 @@
       lon.value = fmt(lo);
       if (!pm) return;
       if (marker) marker.setLatLng([la, lo]);
-      else marker = L.marker([la, lo], { keyboard: false }).addTo(pm);
+      else marker = L.marker([la, lo], { keyboard: false, alt: "" }).addTo(pm);
       if (zoom) pm.setView([la, lo], 17);
     };
     if (pm) {
