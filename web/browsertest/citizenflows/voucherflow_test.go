@@ -100,12 +100,36 @@ func TestClaimShowRedeemByTypedCodeSeeUsed(t *testing.T) {
 	if st := f.Open("/staff/scan"); st != 200 {
 		t.Fatalf("scanner page: %d", st)
 	}
+	// An amount the till cannot read is refused on its field: the focus
+	// goes there, and the field is marked wrong and described by the
+	// answer, so that a screen reader reads why with it.
+	f.Run(
+		chromedp.SetValue(chromedp.CSS("#scan-code"), code),
+		chromedp.SetValue(chromedp.CSS("#scan-amount"), "23,555"),
+		chromedp.Click(chromedp.CSS(`.scan-form button[type=submit]`)),
+		chromedp.Poll[chromedp.Void](`document.querySelector(".scan-result").classList.contains("is-error")`, chromedp.WithPollingTimeout(15*time.Second)),
+	)
+	var amountField struct {
+		Focused   bool   `json:"focused"`
+		Invalid   string `json:"invalid"`
+		Described string `json:"described"`
+	}
+	f.Eval(`(() => { const a = document.getElementById("scan-amount");
+		const said = (a.getAttribute("aria-describedby") || "").split(" ").map(id => { const e = document.getElementById(id); return e ? e.textContent : ""; }).join(" ");
+		return {focused: document.activeElement === a, invalid: a.getAttribute("aria-invalid") || "", described: said}; })()`, &amountField)
+	if !amountField.Focused || amountField.Invalid != "true" || !strings.Contains(amountField.Described, "due cifre") {
+		t.Errorf("the refused amount's field: %+v", amountField)
+	}
 	f.Run(
 		chromedp.SetValue(chromedp.CSS("#scan-code"), code),
 		chromedp.SetValue(chromedp.CSS("#scan-amount"), "23,50"),
 		chromedp.Click(chromedp.CSS(`.scan-form button[type=submit]`)),
 		chromedp.Poll[chromedp.Void](`document.querySelector(".scan-result").classList.contains("is-preview")`, chromedp.WithPollingTimeout(15*time.Second)),
 	)
+	f.Eval(`document.getElementById("scan-amount").getAttribute("aria-invalid") || ""`, &amountField.Invalid)
+	if amountField.Invalid != "" {
+		t.Errorf("the amount read at the second try is still marked wrong: %q", amountField.Invalid)
+	}
 	// "Verifica" shows what the voucher gives; "Riscatta" redeems it.
 	if got := f.Text(".scan-result"); !strings.Contains(got, "Natale in contrada") || !strings.Contains(got, "13,50") {
 		t.Fatalf("preview: %q", got)

@@ -515,6 +515,21 @@
     });
   }
 
+  // markAmount marks the amount's field wrong and described by the answer
+  // that says why, as the page without the script marks it, so that a
+  // screen reader on the field reads the reason with it; or clears that.
+  function markAmount(wrong) {
+    if (!result.id) { result.id = "scan-result"; }
+    var ids = (amountInput.getAttribute("aria-describedby") || "").split(" ").filter(function (id) { return id && id !== result.id; });
+    if (wrong) {
+      amountInput.setAttribute("aria-invalid", "true");
+      ids.push(result.id);
+    } else {
+      amountInput.removeAttribute("aria-invalid");
+    }
+    if (ids.length) { amountInput.setAttribute("aria-describedby", ids.join(" ")); } else { amountInput.removeAttribute("aria-describedby"); }
+  }
+
   function submit(code) {
     code = String(code).trim();
     if (!code || busy) { return; }
@@ -531,9 +546,11 @@
         // whatever the number's size.
         var why = amount.reason === "amount_too_large" ? "purchase_amount" : amount.reason;
         show("error", msg("amount-invalid"), msg(why));
+        markAmount(true);
         amountInput.focus();
         return;
       }
+      markAmount(false);
       body.amount_cents = amount.cents;
       // At a till the answer moves money: preview first.
       send(body, true);
