@@ -136,6 +136,12 @@ func TestRiderUnlocksRidesAndDocksThroughThePages(t *testing.T) {
 	f.Run(chromedp.Poll[chromedp.Void](`document.querySelectorAll("#bike-map .leaflet-marker-icon").length === 3`,
 		chromedp.WithPollingTimeout(10*time.Second), chromedp.WithPollingInterval(100*time.Millisecond)))
 	f.Check("bikes-stations-map-favourite-it")
+	var favName string
+	f.Eval(`(() => { const h = document.querySelector(".bike-stations li .station-name").cloneNode(true);
+		h.querySelectorAll("[aria-hidden=true]").forEach(e => e.remove()); return h.textContent.replace(/\s+/g, " ").trim(); })()`, &favName)
+	if strings.ContainsAny(favName, "★☆") || !strings.HasSuffix(favName, "(preferita)") {
+		t.Errorf("a favourite station's heading reads %q", favName)
+	}
 	if st := f.Submit(chromedp.Click(chromedp.CSS(fmt.Sprintf(`[data-station=%q] [data-testid=favourite-toggle]`, m.Stations[2].ID)))); st != 200 {
 		t.Fatalf("unmark favourite: %d", st)
 	}
@@ -172,6 +178,14 @@ func TestRiderUnlocksRidesAndDocksThroughThePages(t *testing.T) {
 		t.Errorf("credit on the station page = %q", c)
 	}
 	f.Check("bikes-station-it")
+	// The favourite's button is named by its words, not by the star drawn
+	// before them ("stella bianca, Aggiungi ai preferiti").
+	var said string
+	f.Eval(`(() => { const b = document.querySelector("[data-testid=favourite-toggle]").cloneNode(true);
+		b.querySelectorAll("[aria-hidden=true]").forEach(e => e.remove()); return b.textContent.trim(); })()`, &said)
+	if said != "Aggiungi ai preferiti" {
+		t.Errorf("the favourite's button reads %q", said)
+	}
 	bike := f.Attr(`li.bike`, "data-bike")
 	if st := f.Submit(chromedp.Click(chromedp.CSS(`li.bike form.unlock-form button`))); st != 200 {
 		t.Fatalf("unlock: %d", st)
