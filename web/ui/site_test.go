@@ -76,6 +76,11 @@ func TestVisitorPagesSayWhatTheyMust(t *testing.T) {
 			t.Errorf("accessibility statement lacks %q", want)
 		}
 	}
+	// It covers every service the pages offer, the reports and proposals
+	// too.
+	if !strings.Contains(a11y, "(portafoglio, buoni sconto, bike sharing, teatro, segnalazioni e proposte, e le pagine del personale)") {
+		t.Errorf("the statement's scope leaves out a service:\n%s", a11y)
+	}
 	// Until the city has reviewed the statement, it says so rather than
 	// giving a date; it claims no keyboard tests, which do not exist.
 	if !strings.Contains(a11y, "il Comune di Benevento non l&#39;ha ancora riesaminato") || strings.Contains(a11y, "riesaminato e adottato") ||
