@@ -156,6 +156,16 @@ func TestPickSeatPayShowCheckIn(t *testing.T) {
 		t.Fatalf("seat picker: %d", st)
 	}
 	f.Check("theatre_seats")
+	// A seat another buyer holds differs from a free one by more than its
+	// colour (dashed, as its swatch in the legend), for those who do not
+	// tell the colours apart; a sold one is struck through.
+	var borders []string
+	f.Eval(`(() => { const look = c => { const e = document.createElement("label"); e.className = c; document.querySelector(".seat-picker").appendChild(e);
+		const b = getComputedStyle(e).borderTopStyle; e.remove(); return b; };
+		return [look("seat seat-free"), look("seat seat-held"), look("seat-swatch seat-held")]; })()`, &borders)
+	if strings.Join(borders, " ") != "solid dashed dashed" {
+		t.Errorf("the borders of a free seat, a held one and the held one's swatch: %q", borders)
+	}
 	var taken bool
 	f.Eval(`document.querySelector('input[value="Platea/B/4"]').disabled`, &taken)
 	if !taken {
