@@ -99,7 +99,11 @@ var (
 
 // openDataKept describes every open data route: each hub computes the
 // open data at most once a minute (web/feeds.OpenDataMaxAge).
-const openDataKept = "Computed at most once a minute by each hub, and given as computed until then (generated_at, Last-Modified); Cache-Control: public, max-age is the rest of that minute."
+const openDataKept = "Computed at most once a minute by each hub, and given as computed until then (generated_at, Last-Modified, and an ETag naming that copy); Cache-Control: public, max-age is the rest of that minute. If-None-Match with the ETag, or If-Modified-Since at or after Last-Modified, is answered 304 while that copy is served."
+
+// openDataNotModified is the open data's answer to a caller whose copy is
+// the one served.
+var openDataNotModified = apiResponse{status: 304, desc: "Not modified: the caller's copy is the one served."}
 
 // openVoucherStatsKept adds what the voucher statistics keep longer.
 const openVoucherStatsKept = openDataKept + " A campaign that can no longer change is summed at most once an hour (see adminCampaignUptake)."
@@ -418,7 +422,7 @@ func openAPIOperations() []apiOperation {
 
 		// Vouchers: open data.
 		{method: "GET", path: "/api/v1/open/vouchers/stats", id: "openVoucherStats", tag: "open-data", summary: "Anonymous campaign statistics (CC-BY-4.0)", auth: "public", desc: openVoucherStatsKept,
-			ok: []apiResponse{{status: 200, desc: "The statistics; a Link header names the licence.", schema: "OpenVoucherStats", headers: []string{"Link"}}}},
+			ok: []apiResponse{{status: 200, desc: "The statistics; a Link header names the licence.", schema: "OpenVoucherStats", headers: []string{"Link"}}, openDataNotModified}},
 		{method: "GET", path: "/api/v1/open/dcat-ap_it.rdf", id: "openDataCatalog", tag: "open-data", summary: "The open data catalogue (DCAT-AP_IT), in RDF/XML", auth: "public",
 			desc: "Every dataset this hub publishes (those of its areas that are on), described in DCAT-AP_IT, the Italian national profile of DCAT-AP, for dati.gov.it and regional portals to harvest: this is the address to register. Each resource is a fragment of the open data page (/dati-aperti#dataset-bikes...), which describes it to people; identifiers are the municipality's IPA code and D.1 to D.6, fixed per dataset; the licence is CC BY 4.0 in AgID's vocabulary. 404 (reason no_catalogue) while CITYHUB_CITY_IPA_CODE is not set.",
 			ok:   []apiResponse{{status: 200, desc: "RDF/XML.", media: "application/rdf+xml", headers: []string{"Link"}}}, errs: []int{404}},
@@ -426,7 +430,7 @@ func openAPIOperations() []apiOperation {
 			desc: "The statements of the RDF/XML catalogue, as expanded JSON-LD (full IRIs, no context). 404 (reason no_catalogue) while CITYHUB_CITY_IPA_CODE is not set.",
 			ok:   []apiResponse{{status: 200, desc: "Expanded JSON-LD.", schema: "ExpandedJSONLD", media: "application/ld+json", headers: []string{"Link"}}}, errs: []int{404}},
 		{method: "GET", path: "/api/v1/open/vouchers/stats.csv", id: "openVoucherStatsCSV", tag: "open-data", summary: "The same statistics as CSV", auth: "public", desc: openVoucherStatsKept,
-			ok: []apiResponse{{status: 200, desc: "CSV, the licence in a column of every row.", media: "text/csv", headers: []string{"Link"}}}},
+			ok: []apiResponse{{status: 200, desc: "CSV, the licence in a column of every row.", media: "text/csv", headers: []string{"Link"}}, openDataNotModified}},
 
 		// Mobility: riders.
 		{method: "GET", path: "/api/v1/mobility/stations", id: "listStations", tag: "mobility", summary: "Stations with live availability", auth: "public",

@@ -211,13 +211,13 @@ func participationOps() []apiOperation {
 
 		// Open data.
 		{method: "GET", path: "/api/v1/open/participation", id: "openParticipation", tag: "open-data", summary: "Anonymous reports, proposals and counts (CC-BY-4.0)", auth: "public", desc: openDataKept,
-			ok: []apiResponse{{status: 200, desc: "The open data; a Link header names the licence.", schema: "OpenParticipation", headers: []string{"Link"}}}},
+			ok: []apiResponse{{status: 200, desc: "The open data; a Link header names the licence.", schema: "OpenParticipation", headers: []string{"Link"}}, openDataNotModified}},
 		{method: "GET", path: "/api/v1/open/reports.csv", id: "openReportsCSV", tag: "open-data", summary: "The reports as CSV", auth: "public", desc: openDataKept,
-			ok: []apiResponse{{status: 200, desc: "CSV, the licence in a column of every row.", media: "text/csv", headers: []string{"Link"}}}},
+			ok: []apiResponse{{status: 200, desc: "CSV, the licence in a column of every row.", media: "text/csv", headers: []string{"Link"}}, openDataNotModified}},
 		{method: "GET", path: "/api/v1/open/proposals.csv", id: "openProposalsCSV", tag: "open-data", summary: "The proposals as CSV", auth: "public", desc: openDataKept,
-			ok: []apiResponse{{status: 200, desc: "CSV, the licence in a column of every row.", media: "text/csv", headers: []string{"Link"}}}},
+			ok: []apiResponse{{status: 200, desc: "CSV, the licence in a column of every row.", media: "text/csv", headers: []string{"Link"}}, openDataNotModified}},
 		{method: "GET", path: "/api/v1/open/report-counts.csv", id: "openReportCountsCSV", tag: "open-data", summary: "Report counts by contrada, category and status as CSV", auth: "public", desc: openDataKept,
-			ok: []apiResponse{{status: 200, desc: "CSV, the licence in a column of every row.", media: "text/csv", headers: []string{"Link"}}}},
+			ok: []apiResponse{{status: 200, desc: "CSV, the licence in a column of every row.", media: "text/csv", headers: []string{"Link"}}, openDataNotModified}},
 		{method: "GET", path: "/api/v1/open/photos/{id}", id: "openReportPhoto", tag: "open-data", summary: "An approved report photo", auth: "public",
 			desc: "Approved photos only (404 photo_not_found otherwise, whoever asks). Cache-Control: public, max-age=300; the ETag is the photo's id (304 on If-None-Match).",
 			ok:   []apiResponse{jpeg, {status: 304, desc: "Not modified."}}, errs: []int{404}},

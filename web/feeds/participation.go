@@ -21,6 +21,9 @@ func (f *Handler) handleOpenParticipation(w http.ResponseWriter, r *http.Request
 		return
 	}
 	f.participationData.setCacheHeaders(w.Header(), at)
+	if answerNotModified(w, r, at) {
+		return
+	}
 	httpx.WriteJSON(w, http.StatusOK, od)
 }
 
@@ -28,6 +31,9 @@ func (f *Handler) handleOpenReportsCSV(w http.ResponseWriter, r *http.Request) {
 	if od, at, ok := f.openParticipation(w, r); ok {
 		httpx.WriteCSVHeaders(w, "reports.csv")
 		f.participationData.setCacheHeaders(w.Header(), at)
+		if answerNotModified(w, r, at) {
+			return
+		}
 		_ = participation.WriteReportsCSV(w, od)
 	}
 }
@@ -36,6 +42,9 @@ func (f *Handler) handleOpenProposalsCSV(w http.ResponseWriter, r *http.Request)
 	if od, at, ok := f.openParticipation(w, r); ok {
 		httpx.WriteCSVHeaders(w, "proposals.csv")
 		f.participationData.setCacheHeaders(w.Header(), at)
+		if answerNotModified(w, r, at) {
+			return
+		}
 		_ = participation.WriteProposalsCSV(w, od)
 	}
 }
@@ -44,6 +53,9 @@ func (f *Handler) handleOpenReportCountsCSV(w http.ResponseWriter, r *http.Reque
 	if od, at, ok := f.openParticipation(w, r); ok {
 		httpx.WriteCSVHeaders(w, "report-counts.csv")
 		f.participationData.setCacheHeaders(w.Header(), at)
+		if answerNotModified(w, r, at) {
+			return
+		}
 		_ = participation.WriteCountsCSV(w, od)
 	}
 }

@@ -90,12 +90,37 @@ func (s *snapshot[T]) get(ctx context.Context) (T, time.Time, error) {
 func (s *snapshot[T]) waiting() int { return int(s.waiters.Load()) }
 
 // setCacheHeaders lets a browser or proxy keep what was computed at at for
-// the rest of maxAge. Set after the content's headers, which forbid
-// keeping.
+// the rest of maxAge, and gives the validators it sends back to ask whether
+// its copy is still the one served. Set after the content's headers, which
+// forbid keeping.
 func (s *snapshot[T]) setCacheHeaders(h http.Header, at time.Time) {
 	left := max(0, int((s.maxAge - s.now().Sub(at)).Seconds()))
 	h.Set("Cache-Control", "public, max-age="+strconv.Itoa(left))
 	h.Set("Last-Modified", at.UTC().Format(http.TimeFormat))
+	h.Set("ETag", openDataETag(at))
+}
+
+// openDataETag names the copy computed at at. Every form of one kind of
+// open data is written from that one copy, so the same at means the same
+// bytes at each address; another hub's copy, computed at another time, has
+// another tag and is sent whole.
+func openDataETag(at time.Time) string {
+	return `"` + strconv.FormatInt(at.UnixNano(), 36) + `"`
+}
+
+// answerNotModified answers 304 Not Modified, without the body, when the
+// request's If-None-Match or If-Modified-Since says the caller holds the
+// copy computed at at: harvesters poll the open data and keep what they
+// fetched. Call it after setCacheHeaders. It reports whether it answered.
+func answerNotModified(w http.ResponseWriter, r *http.Request, at time.Time) bool {
+	if !notModified(r, openDataETag(at), at) {
+		return false
+	}
+	// The copy's own headers say nothing a 304 carries (RFC 9110, 15.4.5).
+	w.Header().Del("Content-Type")
+	w.Header().Del("Content-Disposition")
+	w.WriteHeader(http.StatusNotModified)
+	return true
 }
 
 // openData reads one kind of open data (at most once per OpenDataMaxAge)
@@ -109,6 +134,8 @@ func openData[T any](f *Handler, w http.ResponseWriter, r *http.Request, s *snap
 		return od, at, false
 	}
 	w.Header().Set("Access-Control-Allow-Origin", "*")
+	// A browser app reads the tag to make conditional requests.
+	w.Header().Set("Access-Control-Expose-Headers", "ETag")
 	w.Header().Set("Link", `<`+licence(od)+`>; rel="license"`)
 	return od, at, true
 }

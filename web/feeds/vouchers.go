@@ -14,6 +14,9 @@ import (
 func (f *Handler) handleOpenVoucherStats(w http.ResponseWriter, r *http.Request) {
 	if od, at, ok := f.openVoucherStats(w, r); ok {
 		f.voucherStats.setCacheHeaders(w.Header(), at)
+		if answerNotModified(w, r, at) {
+			return
+		}
 		httpx.WriteJSON(w, http.StatusOK, od)
 	}
 }
@@ -28,6 +31,9 @@ func (f *Handler) handleOpenVoucherStatsCSV(w http.ResponseWriter, r *http.Reque
 	httpx.WriteCSVHeaders(w, "voucher-stats.csv")
 	w.Header().Set("Content-Disposition", `inline; filename="voucher-stats.csv"`)
 	f.voucherStats.setCacheHeaders(w.Header(), at)
+	if answerNotModified(w, r, at) {
+		return
+	}
 	_ = vouchers.WriteOpenCSV(w, od)
 }
 
