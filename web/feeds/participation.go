@@ -91,7 +91,10 @@ func (f *Handler) handleOpenPhoto(w http.ResponseWriter, r *http.Request) {
 	h.Set("Cache-Control", "public, max-age="+strconv.Itoa(PhotoCacheSeconds))
 	h.Set("ETag", etag)
 	h.Set("Access-Control-Allow-Origin", "*")
-	if match := r.Header.Get("If-None-Match"); match == etag {
+	// If-None-Match alone decides, in any form RFC 9110 gives it (a list,
+	// a weak tag, *), as caches send it; the photo gives no Last-Modified,
+	// so If-Modified-Since has nothing to compare with.
+	if r.Header.Get("If-None-Match") != "" && notModified(r, etag, time.Time{}) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
