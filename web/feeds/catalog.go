@@ -34,6 +34,9 @@ func (f *Handler) handleCatalog(jsonld bool) http.HandlerFunc {
 		// The catalogue changes with the configuration and the day.
 		w.Header().Set("Cache-Control", "public, max-age=3600")
 		w.Header().Set("Link", `<`+opendata.Licence+`>; rel="license"`)
+		// Open data, as the datasets it describes: a portal's page or a
+		// validator in a browser may read it from another site.
+		w.Header().Set("Access-Control-Allow-Origin", "*")
 		_, _ = w.Write(body.Bytes())
 	}
 }
