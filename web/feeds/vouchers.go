@@ -9,8 +9,10 @@ import (
 )
 
 // handleOpenVoucherStats publishes anonymous campaign statistics as open
-// data under CC-BY-4.0: no person, voucher or shop, only districts and
-// categories. JSON here, CSV at .../stats.csv.
+// data under CC-BY-4.0: no person or voucher, only districts and
+// categories (which name a shop's takings where it is alone in one: the
+// shops taking part are public, and the open data page says so). JSON
+// here, CSV at .../stats.csv.
 func (f *Handler) handleOpenVoucherStats(w http.ResponseWriter, r *http.Request) {
 	if od, at, ok := f.openVoucherStats(w, r); ok {
 		f.voucherStats.setCacheHeaders(w.Header(), at)
