@@ -248,3 +248,15 @@ func newHTTPMetrics(reg prometheus.Registerer) httpMetrics {
 	reg.MustRegister(m.requests, m.latency)
 	return m
 }
+
+// openPreflight answers a browser's preflight for the open data before
+// anything else looks at the request (feeds.OpenPreflight); the rest goes
+// on to next.
+func openPreflight(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if feeds.OpenPreflight(w, r) {
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}

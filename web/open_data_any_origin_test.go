@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"cityhub/vouchers"
@@ -38,6 +39,37 @@ func TestOpenDataIsOpenToAnyOrigin(t *testing.T) {
 		}
 		if got := rec.Header().Get("Access-Control-Allow-Origin"); got != "*" {
 			t.Errorf("GET %s: Access-Control-Allow-Origin %q, want *", path, got)
+		}
+	}
+	// A script that revalidates its copy (If-None-Match is not a header a
+	// browser sends without asking) is let to ask, for every open address;
+	// an OPTIONS that is no preflight, and one for the rest of the API,
+	// are not answered so.
+	for _, path := range []string{"/api/v1/open/participation", "/api/v1/open/reports.csv", "/api/v1/open/vouchers/stats", "/api/v1/open/photos/pho_x"} {
+		req := httptest.NewRequest("OPTIONS", path, nil)
+		req.Header.Set("Origin", "https://dati.example.org")
+		req.Header.Set("Access-Control-Request-Method", "GET")
+		req.Header.Set("Access-Control-Request-Headers", "if-none-match")
+		rec := httptest.NewRecorder()
+		env.Server.ServeHTTP(rec, req)
+		if rec.Code != http.StatusNoContent || rec.Header().Get("Access-Control-Allow-Origin") != "*" ||
+			!strings.Contains(rec.Header().Get("Access-Control-Allow-Headers"), "If-None-Match") || !strings.Contains(rec.Header().Get("Access-Control-Expose-Headers"), "ETag") {
+			t.Errorf("preflight of %s: %d %v", path, rec.Code, rec.Header())
+		}
+	}
+	for _, tc := range []struct {
+		path      string
+		preflight bool
+	}{{"/api/v1/open/participation", false}, {"/api/v1/me", true}} {
+		req := httptest.NewRequest("OPTIONS", tc.path, nil)
+		req.Header.Set("Origin", "https://dati.example.org")
+		if tc.preflight {
+			req.Header.Set("Access-Control-Request-Method", "GET")
+		}
+		rec := httptest.NewRecorder()
+		env.Server.ServeHTTP(rec, req)
+		if rec.Code == http.StatusNoContent || rec.Header().Get("Access-Control-Allow-Origin") == "*" {
+			t.Errorf("OPTIONS %s (preflight %v): %d %v, want no open answer", tc.path, tc.preflight, rec.Code, rec.Header())
 		}
 	}
 }

@@ -253,7 +253,7 @@ func New(d Deps) *Server {
 		}
 		httpx.WriteError(s.log, w, r, err)
 	}
-	s.handler = s.observe(httpx.CheckText(machinePath, apiError, s.ui.Error, s.routeFirst(mux, httpx.Authenticate(auth, s.log, s.routed(mux)))))
+	s.handler = s.observe(openPreflight(httpx.CheckText(machinePath, apiError, s.ui.Error, s.routeFirst(mux, httpx.Authenticate(auth, s.log, s.routed(mux))))))
 	return s
 }
 

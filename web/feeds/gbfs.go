@@ -60,6 +60,27 @@ func (f *Handler) handleGBFS(w http.ResponseWriter, r *http.Request) {
 // any origin, the read methods, and the request headers a conditional GET
 // sends. The feeds are open data and carry no credentials.
 func (f *Handler) handleGBFSPreflight(w http.ResponseWriter, r *http.Request) {
+	preflight(w)
+}
+
+// OpenPreflight answers, before any route, a browser's CORS preflight for
+// an open data address under /api/v1/open/ as handleGBFSPreflight answers
+// GBFS's, and reports whether it did: a page of another site that
+// revalidates its copy (If-None-Match, If-Modified-Since) asks first, and
+// the open data is read from any site. It is not a route: a preflight is
+// the browser's question about the address's GET, which the API document
+// describes, not an operation of its own.
+func OpenPreflight(w http.ResponseWriter, r *http.Request) bool {
+	if r.Method != http.MethodOptions || r.Header.Get("Access-Control-Request-Method") == "" || !strings.HasPrefix(r.URL.Path, "/api/v1/open/") {
+		return false
+	}
+	preflight(w)
+	return true
+}
+
+// preflight is the answer to a preflight for open data: 204, any origin,
+// the read methods, and the request headers a conditional GET sends.
+func preflight(w http.ResponseWriter) {
 	h := w.Header()
 	h.Set("Access-Control-Allow-Origin", "*")
 	h.Set("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS")
