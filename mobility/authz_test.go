@@ -149,6 +149,10 @@ func TestServiceRoleTable(t *testing.T) {
 		{name: "ResolveIncident", allowed: operators, call: func(ctx context.Context, c identity.Caller) error {
 			return svc.ResolveIncident(ctx, c, "inc_nope")
 		}},
+		{name: "IncidentKnown", allowed: operators, call: func(ctx context.Context, c identity.Caller) error {
+			_, err := svc.IncidentKnown(ctx, c, "inc_nope")
+			return err
+		}},
 		{name: "StationCredentials", allowed: operators, call: func(ctx context.Context, c identity.Caller) error {
 			_, err := svc.StationCredentials(ctx, c)
 			return err

@@ -61,6 +61,9 @@ type IncidentTx interface {
 	// ResolveIncident marks an open incident resolved; false when there is
 	// no open incident with that id.
 	ResolveIncident(ctx context.Context, id, by string, at time.Time) (bool, error)
+	// IncidentExists reports whether an incident has that id, open or
+	// resolved.
+	IncidentExists(ctx context.Context, id string) (bool, error)
 }
 
 // UnlockConfirmedLate records that a station confirmed an unlock nobody
@@ -176,6 +179,24 @@ func (s *Service) ResolveIncident(ctx context.Context, caller identity.Caller, i
 		}
 		return err
 	})
+}
+
+// IncidentKnown reports whether id names an incident, open or resolved.
+// The operators' page asks it once ResolveIncident found no open one, to
+// tell a report resolved since (a second press, another operator first)
+// from an id that names none, which is not found as any unknown address
+// is, rather than said to be resolved already.
+func (s *Service) IncidentKnown(ctx context.Context, caller identity.Caller, id string) (bool, error) {
+	if err := MayOperate(caller); err != nil {
+		return false, err
+	}
+	var known bool
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		known, err = tx.IncidentExists(ctx, id)
+		return err
+	})
+	return known, err
 }
 
 // Reachable reads the store once: nil when it answers. The telemetry

@@ -132,5 +132,18 @@ func TestOpenReportUniquenessKeepsDocksByStation(t *testing.T) {
 		if err := insertReport(ctx, db, report(11, "acc_anna", "st-3", "b1", 0)); err != nil {
 			t.Errorf("the bike reported again once its report was resolved: %v", err)
 		}
+		// A resolved incident is still known, as an open one is; an id
+		// that names none is not.
+		for id, want := range map[string]bool{"inc_r1": true, "inc_r11": true, "inc_nope": false} {
+			var known bool
+			err := db.Mobility().View(ctx, func(tx mobility.Tx) error {
+				var err error
+				known, err = tx.IncidentExists(ctx, id)
+				return err
+			})
+			if err != nil || known != want {
+				t.Errorf("IncidentExists(%s) = %v, %v; want %v", id, known, err, want)
+			}
+		}
 	})
 }

@@ -138,4 +138,11 @@ func TestBikeMapFavouritesAndFaultReports(t *testing.T) {
 	if _, body := op.Get("/operator/bikes/reports?closed=1"); !strings.Contains(body, `data-testid="closed"`) || !strings.Contains(body, "era già stata risolta") {
 		t.Fatalf("after resolving twice:\n%s", body)
 	}
+	// An id that names no report at all was never resolved: it is not
+	// found, as the API and the incidents' own button answer it, not "it
+	// was already resolved".
+	res, body = op.Post("/operator/bikes/reports/inc_nosuchreport/resolve", url.Values{"csrf_token": {tok}})
+	if res.StatusCode != http.StatusNotFound || strings.Contains(body, "era già stata risolta") {
+		t.Fatalf("unknown report resolved: %d to %q\n%s", res.StatusCode, res.Header.Get("Location"), body)
+	}
 }

@@ -114,3 +114,10 @@ func (tx *Tx) ResolveIncident(ctx context.Context, id, by string, at time.Time) 
 	tag, err := tx.q.Exec(ctx, `UPDATE mobility_incidents SET resolved_at = $2, resolved_by = $3 WHERE id = $1 AND resolved_at IS NULL`, id, at, by)
 	return inserted(tag, err, "resolve incident")
 }
+
+// IncidentExists implements mobility.Tx.
+func (tx *Tx) IncidentExists(ctx context.Context, id string) (bool, error) {
+	var n int
+	err := tx.q.QueryRow(ctx, `SELECT COUNT(*) FROM mobility_incidents WHERE id = $1`, id).Scan(&n)
+	return n > 0, wrap("look up incident", err)
+}

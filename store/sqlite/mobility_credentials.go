@@ -114,3 +114,10 @@ func (tx *Tx) ResolveIncident(ctx context.Context, id, by string, at time.Time) 
 	res, err := tx.q.ExecContext(ctx, `UPDATE mobility_incidents SET resolved_at = ?, resolved_by = ? WHERE id = ? AND resolved_at IS NULL`, toMicros(at), by, id)
 	return inserted(res, err, "resolve incident")
 }
+
+// IncidentExists implements mobility.Tx.
+func (tx *Tx) IncidentExists(ctx context.Context, id string) (bool, error) {
+	var n int
+	err := tx.q.QueryRowContext(ctx, `SELECT COUNT(*) FROM mobility_incidents WHERE id = ?`, id).Scan(&n)
+	return n > 0, wrap("look up incident", err)
+}
