@@ -38,4 +38,18 @@ func TestOperatorSeesLateUnlockIncident(t *testing.T) {
 	if _, body := op.Get("/operator/bikes"); strings.Contains(body, `data-testid="incident-list"`) {
 		t.Error("a resolved incident is still listed")
 	}
+	// Pressed again (a double press, a stale tab, another operator first),
+	// the dashboard says the incident is no longer open, where an error
+	// page said "page not found"; an id that names no incident stays not
+	// found.
+	res, _ = op.Post("/operator/bikes/incidents/"+incidents[0].ID+"/resolve", url.Values{"csrf_token": {tok}})
+	if loc := res.Header.Get("Location"); res.StatusCode != http.StatusSeeOther || loc != "/operator/bikes?closed=1#incidents-heading" {
+		t.Fatalf("resolved twice: %d to %q", res.StatusCode, loc)
+	}
+	if _, body := op.Get("/operator/bikes?closed=1"); !strings.Contains(body, `data-testid="incident-closed"`) || !strings.Contains(body, "era già stata risolta") {
+		t.Fatalf("after resolving twice:\n%s", body)
+	}
+	if res, body := op.Post("/operator/bikes/incidents/inc_nosuchincident/resolve", url.Values{"csrf_token": {tok}}); res.StatusCode != http.StatusNotFound || strings.Contains(body, "era già stata risolta") {
+		t.Fatalf("unknown incident resolved: %d to %q", res.StatusCode, res.Header.Get("Location"))
+	}
 }

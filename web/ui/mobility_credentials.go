@@ -169,7 +169,22 @@ func (s *bikePages) issueOnRegistration(w http.ResponseWriter, r *http.Request, 
 
 // handleResolveIncident closes an incident from the operator's page.
 func (s *bikePages) handleResolveIncident(w http.ResponseWriter, r *http.Request, c identity.Caller) {
-	if err := s.mobility.ResolveIncident(r.Context(), c, r.PathValue("id")); err != nil {
+	id := r.PathValue("id")
+	err := s.mobility.ResolveIncident(r.Context(), c, id)
+	if apperr.ReasonOf(err) == "no_incident" {
+		// A second press, a stale tab, or another operator was first: the
+		// dashboard says the incident is no longer open, where an error
+		// page said the page was not found. An id that names no incident
+		// stays not found.
+		known, kerr := s.mobility.IncidentKnown(r.Context(), c, id)
+		if kerr != nil {
+			err = kerr
+		} else if known {
+			http.Redirect(w, r, "/operator/bikes?closed=1#incidents-heading", http.StatusSeeOther)
+			return
+		}
+	}
+	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}

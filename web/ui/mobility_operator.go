@@ -30,6 +30,8 @@ type operatorBikesPage struct {
 	OpenRides int
 	// Incidents are the open ones, newest first.
 	Incidents []incidentRow
+	// Closed: the incident just marked resolved was no longer open.
+	Closed bool
 }
 
 // incidentRow is an open incident with what it says (its station named in
@@ -99,7 +101,7 @@ func (s *bikePages) handleOperatorBikes(w http.ResponseWriter, r *http.Request, 
 		return
 	}
 	l := s.locale(r)
-	page := operatorBikesPage{At: ov.At, OpenRides: ov.OpenRides}
+	page := operatorBikesPage{At: ov.At, OpenRides: ov.OpenRides, Closed: r.URL.Query().Get("closed") == "1"}
 	names := map[string]string{}
 	for _, st := range ov.Stations {
 		row := operatorStationRow{OperatorStation: st, Name: st.Name(l.Lang)}
