@@ -54,4 +54,11 @@ func TestDockNoteRefusedShowsTheStationAgain(t *testing.T) {
 		!strings.Contains(body, `data-testid="reset-confirm" aria-invalid="true" aria-describedby="reset-error"`) {
 		t.Errorf("a reset not confirmed: %d\n%s", res.StatusCode, body)
 	}
+	// At a station that does not exist there is no page to show again: the
+	// form is answered as that station's page is, not found, whatever else
+	// was wrong with it.
+	res, body = op.Post("/operator/bikes/stations/nota-999/docks/3", url.Values{"csrf_token": {op.CSRF(page)}, "in_service": {"false"}, "note": {note}})
+	if res.StatusCode != http.StatusNotFound {
+		t.Errorf("a dock of no station: %d\n%s", res.StatusCode, body)
+	}
 }

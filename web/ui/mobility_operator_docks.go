@@ -61,6 +61,13 @@ func (s *bikePages) stationFormRefused(w http.ResponseWriter, r *http.Request, c
 		return
 	}
 	page, err := s.operatorStation(r, c, id)
+	if apperr.Has(err, apperr.NotFound) {
+		// No such station: that is the answer, as its page's, whatever
+		// else the form got wrong; nothing failed that an operator must
+		// know of.
+		s.pageError(w, r, err)
+		return
+	}
 	if err != nil {
 		// The refusal is the answer; the page that could not be drawn
 		// again around it is the operator's to know of.
