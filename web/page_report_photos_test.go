@@ -66,12 +66,20 @@ func TestReportPhotoErrorsArePages(t *testing.T) {
 	cit, other, staff := login(anna.Email), login(bea.Email), login(staffAcc.Email)
 	anon := webtest.NewPageClient(t, srv.URL)
 
-	res, _ := postReport(t, cit, map[string]string{"category": "pothole", "lat": "41.1307", "lon": "14.776", "description": "A hole by the school"}, testPhoto(t))
+	res, _ := postReport(t, cit, map[string]string{"category": "pothole", "lat": "41.1307", "lon": "14.776", "description": "A hole by the school"}, testPhoto(t), testPhoto(t))
 	if res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("report: %d", res.StatusCode)
 	}
 	id := strings.TrimPrefix(strings.SplitN(res.Header.Get("Location"), "?", 2)[0], "/reports/")
 	_, body := staff.Get("/staff/reports/" + id)
+	// Each photo is named by its place among them, not all alike, on the
+	// staff's page and on the reporter's.
+	_, own := cit.Get("/reports/" + id)
+	for who, b := range map[string]string{"staff": body, "reporter": own} {
+		if !strings.Contains(b, `alt="Foto 1 di 2 della segnalazione"`) || !strings.Contains(b, `alt="Foto 2 di 2 della segnalazione"`) {
+			t.Errorf("the %s's page does not number the photos:\n%s", who, b)
+		}
+	}
 	m := regexp.MustCompile(`/reports/photos/(pho_[A-Za-z0-9_-]+)/thumbnail`).FindStringSubmatch(body)
 	if m == nil {
 		t.Fatal("staff page shows no photo")

@@ -150,6 +150,9 @@ func joinPresent(sep string, parts ...string) string {
 }
 
 var templateFuncs = template.FuncMap{
+	// ordinal is a range's index counted from one, as people count: the
+	// second of three photos is "2 of 3".
+	"ordinal": func(i int) int { return i + 1 },
 	// hasRole lets the layout show each person the links of their roles.
 	"hasRole": func(c *identity.Caller, role string) bool { return c != nil && c.Has(identity.Role(role)) },
 	// navItem and serviceCard pass several values to the layout's and the
