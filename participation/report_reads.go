@@ -45,6 +45,14 @@ type PublicReport struct {
 	// when its category leaves the catalogue (Open311 names it as the
 	// agency). Not in the report's JSON, whose shape the API documents.
 	OfficeID string `json:"-"`
+	// DescriptionLang is the language the description is written in, as
+	// far as the hub knows it: the report's language ("it", "en": its
+	// reporter's, or the one an app gave, Italian unless English); empty
+	// where the description is the hub's own text (redacted), which reads
+	// in the page's language. Pages mark the description with it, so that
+	// a screen reader reads an Italian description on an English page in
+	// Italian. Not in the report's JSON.
+	DescriptionLang string `json:"-"`
 }
 
 // RedactedText replaces, in a PublicReport, the description staff hid
@@ -83,6 +91,9 @@ func (s *Service) public(r Report, photos []Photo) PublicReport {
 		OfficeID: r.OfficeID}
 	if r.PublicName && !r.Redacted {
 		p.Name = r.ReporterName
+	}
+	if !r.Redacted {
+		p.DescriptionLang = r.Locale
 	}
 	if r.Redacted {
 		// Staff notes may quote the personal data that was redacted.
