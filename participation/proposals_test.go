@@ -229,6 +229,13 @@ func TestAPIKeys(t *testing.T) {
 			_, err := f.svc.AuthenticateAPIKey(ctx, bad)
 			wantCode(t, "bad key "+bad, err, apperr.Unauthenticated, "bad_api_key")
 		}
+		// An address no mail reaches (RFC 6761's .invalid) is refused as an
+		// account's is: the report's updates would go to nobody.
+		for _, bad := range []string{"dario@example.invalid", "dario at home"} {
+			_, err := f.svc.SubmitReportFromApp(ctx, got, "it", participation.NewReport{Category: "rubbish", Located: true, Lat: archLat, Lon: archLon,
+				Description: "Bags left by the bins.", Name: "Dario", Email: bad})
+			wantCode(t, "app report to "+bad, err, apperr.Invalid, "bad_email")
+		}
 		r, err := f.svc.SubmitReportFromApp(ctx, got, "it", participation.NewReport{Category: "rubbish", Located: true, Lat: archLat, Lon: archLon,
 			Description: "Bags left by the bins.", Name: "Dario", Email: "dario@example.org", PublicName: true})
 		if err != nil || r.Source != "open311:"+k.ID || r.PublicName || r.ReporterEmail != "dario@example.org" {

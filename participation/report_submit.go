@@ -9,7 +9,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math"
-	"net/mail"
 	"strings"
 
 	"cityhub/apperr"
@@ -114,8 +113,11 @@ func (n *NewReport) problems(cat Catalogue, minDesc int) (Category, []error) {
 	}
 	n.Email = strings.TrimSpace(n.Email)
 	if n.Email != "" {
-		if a, err := mail.ParseAddress(n.Email); err != nil || a.Address != n.Email || len(n.Email) > identity.MaxEmailLen {
-			out = append(out, invalid("bad_email", "The e-mail address is not valid."))
+		// As an account's address is judged: an address under .invalid
+		// (RFC 6761) receives nothing, and the report's updates would be
+		// written to nobody.
+		if err := identity.ValidateEmail(n.Email); err != nil {
+			out = append(out, err)
 		}
 	}
 	return k, out
