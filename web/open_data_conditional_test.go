@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -39,6 +40,9 @@ func TestOpenDataAnswersConditionalRequests(t *testing.T) {
 		first := get(path)
 		if first.Code != http.StatusOK {
 			t.Fatalf("%s: %d %s", path, first.Code, first.Body)
+		}
+		if strings.HasSuffix(path, ".csv") && !strings.HasPrefix(first.Header().Get("Content-Disposition"), "attachment;") {
+			t.Errorf("%s: Content-Disposition %q, want a download as every CSV", path, first.Header().Get("Content-Disposition"))
 		}
 		modified, etag := first.Header().Get("Last-Modified"), first.Header().Get("ETag")
 		if modified == "" || etag == "" {

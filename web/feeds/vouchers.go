@@ -30,8 +30,9 @@ func (f *Handler) handleOpenVoucherStatsCSV(w http.ResponseWriter, r *http.Reque
 	if !ok {
 		return
 	}
+	// A download, as every other CSV of the hub (the open reports' and
+	// proposals' too): a browser saves the file under its name.
 	httpx.WriteCSVHeaders(w, "voucher-stats.csv")
-	w.Header().Set("Content-Disposition", `inline; filename="voucher-stats.csv"`)
 	f.voucherStats.setCacheHeaders(w.Header(), at)
 	if answerNotModified(w, r, at) {
 		return
