@@ -451,18 +451,46 @@ func (s *Service) Audit(ctx context.Context, c identity.Caller, q AuditQuery) (A
 // AuditCSV writes audit entries as CSV, a page after another: the header
 // comes with the first.
 type AuditCSV struct {
+	w       io.Writer
 	cw      *csv.Writer
 	started bool
+	// zone, when set, makes the spreadsheet's file (NewAuditSpreadsheet).
+	zone *time.Location
 }
 
-// NewAuditCSV writes to w.
-func NewAuditCSV(w io.Writer) *AuditCSV { return &AuditCSV{cw: csv.NewWriter(w)} }
+// NewAuditCSV writes to w, for programs: commas, times in UTC (RFC 3339).
+func NewAuditCSV(w io.Writer) *AuditCSV { return &AuditCSV{w: w, cw: csv.NewWriter(w)} }
+
+// NewAuditSpreadsheet writes to w for people who open the log in a
+// spreadsheet, as WriteStatementSpreadsheet writes a statement: a UTF-8
+// byte order mark, semicolons between cells, and local times in zone
+// without an offset, the zone named in the header. The lines are those of
+// NewAuditCSV.
+func NewAuditSpreadsheet(w io.Writer, zone *time.Location) *AuditCSV {
+	if zone == nil {
+		zone = time.UTC
+	}
+	a := &AuditCSV{w: w, cw: csv.NewWriter(w), zone: zone}
+	a.cw.Comma = ';'
+	return a
+}
 
 // Write writes es (and, the first time, the header) and flushes them.
 func (a *AuditCSV) Write(es []audit.Entry) error {
+	at := func(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+	timeCol := "time"
+	if a.zone != nil {
+		at = func(t time.Time) string { return t.In(a.zone).Format(time.DateTime) }
+		timeCol = "time (" + a.zone.String() + ")"
+	}
 	if !a.started {
 		a.started = true
-		_ = a.cw.Write([]string{"id", "time", "actor_id", "action", "object_type", "object_id", "shop_id", "device", "ip", "detail"})
+		if a.zone != nil {
+			if _, err := io.WriteString(a.w, "\ufeff"); err != nil {
+				return err
+			}
+		}
+		_ = a.cw.Write([]string{"id", timeCol, "actor_id", "action", "object_type", "object_id", "shop_id", "device", "ip", "detail"})
 	}
 	for _, e := range es {
 		detail := ""
@@ -490,7 +518,7 @@ func (a *AuditCSV) Write(es []audit.Entry) error {
 		}
 		// The device is what the till's X-Device-Id header said, and the
 		// detail may hold names people typed.
-		_ = a.cw.Write([]string{strconv.FormatInt(e.ID, 10), e.At.UTC().Format(time.RFC3339Nano), csvcell.Text(e.ActorID), e.Action, e.ObjectType,
+		_ = a.cw.Write([]string{strconv.FormatInt(e.ID, 10), at(e.At), csvcell.Text(e.ActorID), e.Action, e.ObjectType,
 			csvcell.Text(e.ObjectID), csvcell.Text(e.ShopID), csvcell.Text(e.Device), csvcell.Text(e.IP), csvcell.Text(detail)})
 	}
 	a.cw.Flush()

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"cityhub/audit"
 	"cityhub/identity"
@@ -82,7 +83,24 @@ func TestVoucherAuditAPIPagesAndCSV(t *testing.T) {
 				t.Fatalf("the CSV has %d rows, want a header and %d entries in order", len(rows), k+n)
 			}
 
-			for _, q := range []string{"&cursor=abc", "&limit=0", fmt.Sprintf("&limit=%d", vouchers.MaxAuditPage+1)} {
+			// For a spreadsheet: the same entries, a byte order mark,
+			// semicolons and the city's local times, the zone in the
+			// header.
+			res = vreq(t, ve.testEnv, "GET", path+"&format=csv&dialect=excel", ve.admin, "")
+			wantStatus(t, res, http.StatusOK)
+			body, ok := strings.CutPrefix(res.Body.String(), "\ufeff")
+			r := csv.NewReader(strings.NewReader(body))
+			r.Comma = ';'
+			sheet, err := r.ReadAll()
+			if !ok || err != nil || len(sheet) != len(rows) || sheet[0][1] != "time ("+testZone.String()+")" || sheet[1+k][5] != "vch_00000" ||
+				!strings.Contains(res.Header().Get("Content-Disposition"), "voucher-audit-excel.csv") {
+				t.Fatalf("the spreadsheet's CSV: byte order mark %v, %v, %d rows (want %d), header %v", ok, err, len(sheet), len(rows), sheet[0])
+			}
+			if at, err := time.ParseInLocation(time.DateTime, sheet[1+k][1], testZone); err != nil || at.Location() != testZone {
+				t.Fatalf("the spreadsheet's time %q: %v", sheet[1+k][1], err)
+			}
+
+			for _, q := range []string{"&cursor=abc", "&limit=0", fmt.Sprintf("&limit=%d", vouchers.MaxAuditPage+1), "&dialect=excel", "&format=csv&dialect=lotus"} {
 				wantProblem(t, vreq(t, ve.testEnv, "GET", path+q, ve.admin, ""), http.StatusBadRequest)
 			}
 		})

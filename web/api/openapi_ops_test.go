@@ -93,7 +93,7 @@ var (
 	cursorQuery  = onceQuery("cursor", "next_cursor of the previous page; a cursor the list did not give is 400 (bad_cursor).", str())
 	voucherLimit = limitOf(vouchers.DefaultPage, vouchers.MaxPage, "")
 	formatQuery  = onceQuery("format", "csv for the CSV export (also with an Accept that weighs text/csv above application/json, each by its most specific range: text/csv, text/* or */*); another value is 400 (reason bad_format).", newObj("type", "string", "enum", []string{"csv"}))
-	dialectQuery = onceQuery("dialect", "excel, with a CSV answer, for the statement as a spreadsheet opens it: a UTF-8 byte order mark, semicolons, a decimal comma and local times without an offset (2026-12-07 13:10:05), the zone named in the header. Without it the CSV is for programs (RFC 4180's quoting: commas, a dot, lines ended by a line feed). Another value, or one with a JSON answer, is 400 (reason bad_dialect).", newObj("type", "string", "enum", []string{"excel"}))
+	dialectQuery = onceQuery("dialect", "excel, with a CSV answer, for the file as a spreadsheet opens it: a UTF-8 byte order mark, semicolons, a decimal comma in amounts and local times without an offset (2026-12-07 13:10:05), the zone named in the header. Without it the CSV is for programs (RFC 4180's quoting: commas, a dot, lines ended by a line feed). Another value, or one with a JSON answer, is 400 (reason bad_dialect).", newObj("type", "string", "enum", []string{"excel"}))
 	csvStatement = apiResponse{status: 200, desc: "The statement as CSV (with ?format=csv or Accept: text/csv): a header, then one row per redemption and nothing else, so the amount_eur column sums to total_cents; the count and total are the JSON's.", media: "text/csv"}
 )
 
@@ -365,7 +365,7 @@ func openAPIOperations() []apiOperation {
 		{method: "GET", path: "/api/v1/admin/voucher-audit", id: "adminVoucherAudit", tag: "vouchers-admin", summary: "The voucher scheme's audit log", auth: "roles", roles: admin,
 			desc: "Oldest first. As JSON one page at a time; as CSV every entry from the cursor on, written a page at a time as it is read (a read that fails after the first page cuts the transfer off, so the file is never taken for the whole log).",
 			query: []apiParam{onceQuery("since", "Only entries at or after this RFC 3339 time (another text is 400, reason bad_since).", newObj("type", "string", "format", "date-time")), onceQuery("shop_id", "Only this shop's.", str()),
-				cursorQuery, limitOf(vouchers.MaxAuditPage, vouchers.MaxAuditPage, "the CSV's first page; "), formatQuery},
+				cursorQuery, limitOf(vouchers.MaxAuditPage, vouchers.MaxAuditPage, "the CSV's first page; "), formatQuery, dialectQuery},
 			ok: []apiResponse{{status: 200, desc: "A page of audit entries.", schema: "AuditPage"},
 				{status: 200, desc: "The log as CSV (with ?format=csv or Accept: text/csv).", media: "text/csv"}}, errs: []int{400, 401, 403}},
 

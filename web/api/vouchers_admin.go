@@ -489,6 +489,10 @@ func (h *voucherHandler) handleAPIVoucherAudit(w http.ResponseWriter, r *http.Re
 		return
 	}
 	csv, err := httpx.WantsCSV(r)
+	var sheet bool
+	if err == nil {
+		sheet, err = httpx.WantsSpreadsheet(r, csv)
+	}
 	if err == nil {
 		err = httpx.Once(r.URL.Query(), "since", "shop_id")
 	}
@@ -518,8 +522,13 @@ func (h *voucherHandler) handleAPIVoucherAudit(w http.ResponseWriter, r *http.Re
 		httpx.WriteJSON(w, http.StatusOK, page)
 		return
 	}
-	httpx.WriteCSVHeaders(w, "voucher-audit.csv")
 	out := vouchers.NewAuditCSV(w)
+	if sheet {
+		httpx.WriteCSVHeaders(w, "voucher-audit-excel.csv")
+		out = vouchers.NewAuditSpreadsheet(w, h.vouchers.Zone())
+	} else {
+		httpx.WriteCSVHeaders(w, "voucher-audit.csv")
+	}
 	// A log of years takes longer to send than the server's write
 	// timeout allows a whole answer: each page gets that time afresh.
 	rc := http.NewResponseController(w)
