@@ -45,6 +45,14 @@ func TestVoucherAdminFormsKeepWhatWasTyped(t *testing.T) {
 	defer srv.Close()
 	pc := webtest.SignedIn(t, srv.URL, adminAcct.Email, testPassword)
 	tok := pc.CSRF("/admin/vouchers")
+	// The audit log for a spreadsheet is linked, and the link answers it
+	// to the signed-in administrator.
+	if _, body := pc.Get("/admin/vouchers"); !strings.Contains(body, `href="/api/v1/admin/voucher-audit?format=csv&amp;dialect=excel" data-testid="audit-sheet"`) {
+		t.Fatal("the vouchers page does not link the audit log for a spreadsheet")
+	}
+	if res, body := pc.Get("/api/v1/admin/voucher-audit?format=csv&dialect=excel"); res.StatusCode != http.StatusOK || !strings.HasPrefix(body, "\ufeffid;time (") {
+		t.Fatalf("the audit log for a spreadsheet: %d %.80q", res.StatusCode, body)
+	}
 	post := func(path string, form url.Values) (*http.Response, string) {
 		form.Set("csrf_token", tok)
 		return pc.Post(path, form)
