@@ -13,7 +13,8 @@ import (
 // A POST whose body is not a form (GeoReport v2 posts are
 // application/x-www-form-urlencoded, or multipart/form-data with photos)
 // is 415 in the standard's errors document, whatever it holds, a valid
-// api_key included, and nothing is made; the key is not what is wrong.
+// api_key included, and nothing is made; the key is not what is wrong. So
+// is a form declared in another charset than UTF-8.
 func TestPostRefusesBodiesThatAreNoForm(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		e := newEnv(t, db)
@@ -50,13 +51,24 @@ func TestPostRefusesBodiesThatAreNoForm(t *testing.T) {
 				t.Fatalf("a form declared %s: %d %s, want 415", enc, code, b)
 			}
 		}
+		// A form declared in another charset is 415, saying to send UTF-8;
+		// one declared UTF-8, in any case, is read.
+		latin1 := "api_key=" + e.key + "&service_code=pothole&lat=41.1316&long=14.7802&description=Buca%E8"
+		if code, b, _ := e.do(t, "POST", "/requests.json", strings.NewReader(latin1), "application/x-www-form-urlencoded; charset=ISO-8859-1"); code != http.StatusUnsupportedMediaType ||
+			!strings.Contains(string(b), "UTF-8") {
+			t.Fatalf("a Latin-1 form: %d %s, want 415 asking for UTF-8", code, b)
+		}
+		utf8 := "api_key=" + e.key + "&service_code=pothole&lat=41.1316&long=14.7802&description=Buca%20l%C3%AC"
+		if code, b, _ := e.do(t, "POST", "/requests.json", strings.NewReader(utf8), "application/x-www-form-urlencoded; charset=UTF-8"); code != http.StatusOK {
+			t.Fatalf("a form declared UTF-8: %d %s", code, b)
+		}
 		// An empty post without a type is an empty form: the key is missing.
 		if code, b, _ := e.do(t, "POST", "/requests.json", nil, ""); code != http.StatusForbidden {
 			t.Fatalf("empty post: %d %s", code, b)
 		}
 		code, b, _ := e.do(t, "GET", "/requests.json", nil, "")
 		var list []map[string]any
-		if err := json.Unmarshal(b, &list); code != http.StatusOK || err != nil || len(list) != 0 {
+		if err := json.Unmarshal(b, &list); code != http.StatusOK || err != nil || len(list) != 1 {
 			t.Fatalf("requests after refused posts: %d %s", code, b)
 		}
 	})

@@ -148,6 +148,15 @@ func (s *Server) handlePostRequest(w http.ResponseWriter, r *http.Request, f, _ 
 			"A request is posted as application/x-www-form-urlencoded, or as multipart/form-data with photos.")
 		return
 	}
+	// Nor a form declared in another charset than UTF-8: its text read as
+	// UTF-8 would be refused for characters it does not have ("è" in
+	// Latin-1 is no UTF-8), or kept garbled; the client learns what to
+	// send instead.
+	if !utf8Form(r) {
+		writeError(w, s.log, f, http.StatusUnsupportedMediaType,
+			"A request's form is sent in UTF-8: declare charset=utf-8, or no charset.")
+		return
+	}
 	// Nor is a compressed body read (httpx.Uncompressed, as the JSON API
 	// refuses one): decoded as it came, it would be read as other than its
 	// header says.
@@ -211,6 +220,18 @@ func formPost(r *http.Request) bool {
 	}
 	mt, _, err := mime.ParseMediaType(ct)
 	return err == nil && (mt == "application/x-www-form-urlencoded" || mt == "multipart/form-data")
+}
+
+// utf8Form reports whether r's form is in UTF-8: no charset declared
+// (HTML's forms and most clients send UTF-8 without saying so), or
+// charset=utf-8 in any case.
+func utf8Form(r *http.Request) bool {
+	_, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil {
+		return true // no Content-Type: formPost judged it
+	}
+	cs, ok := params["charset"]
+	return !ok || strings.EqualFold(cs, "utf-8") || strings.EqualFold(cs, "utf8")
 }
 
 // readPost reads a POST's form: the report, the api_key, and the
