@@ -366,13 +366,27 @@ type SeatCount struct {
 
 // SeatCounts counts the free and held seats of each of ps, by id, as
 // Availability counts them, so that the programme can tell a sold-out
-// performance from one with seats to choose. One read: each venue's seats
-// are read once, each performance's claims once (the programme lists the
-// performances still ahead, a city theatre's few dozen at most).
+// performance from one with seats to choose. One view: each venue's seats
+// are read once, and the claims of all of ps in one read.
 func (s *Service) SeatCounts(ctx context.Context, ps []Performance) (map[string]SeatCount, error) {
 	now := s.now()
 	out := make(map[string]SeatCount, len(ps))
+	if len(ps) == 0 {
+		return out, nil
+	}
 	err := s.store.View(ctx, func(tx Tx) error {
+		ids := make([]string, len(ps))
+		for i, p := range ps {
+			ids[i] = p.ID
+		}
+		all, err := tx.ClaimsOf(ctx, ids)
+		if err != nil {
+			return err
+		}
+		claimsOf := map[string][]Claim{}
+		for _, c := range all {
+			claimsOf[c.PerformanceID] = append(claimsOf[c.PerformanceID], c)
+		}
 		venues := map[string][]Seat{}
 		for _, p := range ps {
 			seats, ok := venues[p.VenueID]
@@ -383,12 +397,8 @@ func (s *Service) SeatCounts(ctx context.Context, ps []Performance) (map[string]
 				}
 				venues[p.VenueID] = seats
 			}
-			claims, err := tx.Claims(ctx, p.ID)
-			if err != nil {
-				return err
-			}
 			taken := map[string]string{}
-			for _, c := range claims {
+			for _, c := range claimsOf[p.ID] {
 				if c.Live(now) {
 					taken[c.SeatID] = c.State
 				}

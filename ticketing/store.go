@@ -107,6 +107,9 @@ type Tx interface {
 	LiveHeldSeats(ctx context.Context, accountID, performanceID string, now time.Time) (int, error)
 	// Claims lists a performance's claims.
 	Claims(ctx context.Context, performanceID string) ([]Claim, error)
+	// ClaimsOf lists the claims of every performance of ids, in one read
+	// (the programme counts the free seats of all it lists).
+	ClaimsOf(ctx context.Context, ids []string) ([]Claim, error)
 	// Claim is the claim on one seat of a performance, locked until the
 	// transaction ends: an order about to be sold on it keeps it from
 	// being released and taken meanwhile. NotFound if none.

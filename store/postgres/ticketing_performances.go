@@ -152,6 +152,16 @@ func (tx *Tx) Claims(ctx context.Context, performanceID string) ([]ticketing.Cla
 	return out, wrap("list claims", err)
 }
 
+// ClaimsOf implements ticketing.Tx.
+func (tx *Tx) ClaimsOf(ctx context.Context, ids []string) ([]ticketing.Claim, error) {
+	rows, err := tx.q.Query(ctx, `SELECT `+claimCols+` FROM ticket_claims WHERE performance_id = ANY($1)`, ids)
+	if err != nil {
+		return nil, wrap("list claims of performances", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ticketing.Claim, error) { return scanClaim(r) })
+	return out, wrap("list claims of performances", err)
+}
+
 // Claim implements ticketing.Tx. A hold released meanwhile (a DELETE of an
 // expired claim) waits for the lock and then finds the claim sold; one
 // released first leaves no claim here, and the order then claims the seat

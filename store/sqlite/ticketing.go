@@ -268,6 +268,17 @@ func (tx *Tx) Claims(ctx context.Context, performanceID string) ([]ticketing.Cla
 	return out, wrap("list claims", err)
 }
 
+// ClaimsOf implements ticketing.Tx.
+func (tx *Tx) ClaimsOf(ctx context.Context, ids []string) ([]ticketing.Claim, error) {
+	list, err := json.Marshal(ids)
+	if err != nil {
+		return nil, wrap("encode performance ids", err)
+	}
+	rows, err := tx.q.QueryContext(ctx, `SELECT `+claimCols+` FROM ticket_claims WHERE performance_id IN (SELECT value FROM json_each(?1))`, string(list))
+	out, err := collect(rows, err, scanClaim)
+	return out, wrap("list claims of performances", err)
+}
+
 // Claim implements ticketing.Tx.
 func (tx *Tx) Claim(ctx context.Context, performanceID, seatID string) (ticketing.Claim, error) {
 	c, err := scanClaim(tx.q.QueryRowContext(ctx, `SELECT `+claimCols+` FROM ticket_claims WHERE performance_id = ? AND seat_id = ?`, performanceID, seatID))
