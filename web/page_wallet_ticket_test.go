@@ -5,7 +5,9 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -16,7 +18,8 @@ import (
 
 // A ticket's card in the wallet names its performance's moment as the
 // page writes every other date, in the page's language and the city's
-// zone ("1º gennaio 2027, 20:30"), never as the API's ISO subtitle does.
+// zone ("1º gennaio 2027, 20:30"), never as the API's ISO subtitle does;
+// two tickets to one show are told apart by their seats in their headings.
 func TestWalletTicketSubtitleWritesTheDate(t *testing.T) {
 	t.Parallel()
 	_, env := newTestServer(t, "sqlite", withWallet(true), withTicketing)
@@ -36,7 +39,7 @@ func TestWalletTicketSubtitleWritesTheDate(t *testing.T) {
 		t.Fatal(err)
 	}
 	citizen := identity.Caller{AccountID: anna.ID, Grants: []identity.Grant{{Role: identity.RoleCitizen}}}
-	o, err := svc.Hold(ctx, citizen, p.ID, []string{"Platea/A/2"})
+	o, err := svc.Hold(ctx, citizen, p.ID, []string{"Platea/A/2", "Platea/A/3"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,12 +59,18 @@ func TestWalletTicketSubtitleWritesTheDate(t *testing.T) {
 		u, _ := url.Parse(srv.URL)
 		pc.Client.Jar.SetCookies(u, []*http.Cookie{{Name: "cityhub_lang", Value: tc.lang}})
 		res, body := pc.Get("/wallet")
-		m := subtitle.FindStringSubmatch(body)
-		if res.StatusCode != http.StatusOK || m == nil {
-			t.Fatalf("%s: the wallet shows no ticket subtitle: %d\n%s", tc.lang, res.StatusCode, body)
+		var subs []string
+		for _, m := range subtitle.FindAllStringSubmatch(body, -1) {
+			subs = append(subs, m[1])
 		}
-		if m[1] != tc.want {
-			t.Errorf("%s: the ticket's subtitle is %q, want %q", tc.lang, m[1], tc.want)
+		if res.StatusCode != http.StatusOK || !slices.Contains(subs, tc.want) {
+			t.Fatalf("%s: the tickets' subtitles are %q, want %q among them (%d)", tc.lang, subs, tc.want, res.StatusCode)
+		}
+		// Two tickets to one show: each heading, and each QR code's
+		// description, names its seat, so that they do not read alike.
+		headings := regexp.MustCompile(`<h3 class="item-title">Capodanno a teatro<span class="visually-hidden">, ([^<]*)</span></h3>`).FindAllStringSubmatch(body, -1)
+		if len(headings) != 2 || headings[0][1] == headings[1][1] || !strings.HasSuffix(tc.want, headings[0][1]) && !strings.HasSuffix(tc.want, headings[1][1]) {
+			t.Errorf("%s: the two tickets' headings %q do not tell them apart by their seats", tc.lang, headings)
 		}
 	}
 }

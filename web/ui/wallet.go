@@ -61,6 +61,10 @@ type walletCard struct {
 	QR *cardQR
 	// QRProblem says why an item that should show a QR does not.
 	QRProblem string
+	// SeatName is a ticket's seat as the page names it: tickets to one
+	// show share their title, and their headings and QR codes' texts are
+	// told apart by it.
+	SeatName string
 }
 
 // ValueLabel is the catalogue key that names what the card's value is, or
@@ -178,6 +182,7 @@ func (s *homePages) handleWallet(w http.ResponseWriter, r *http.Request, c ident
 				seat = s
 			}
 			card.Subtitle = strings.Join(slices.DeleteFunc([]string{it.Place, l.DateTime(*it.StartsAt), seat}, func(s string) bool { return s == "" }), " · ")
+			card.SeatName = seat
 		}
 		if it.HasQR {
 			card.QR, err = s.cardQR(r, c, it)

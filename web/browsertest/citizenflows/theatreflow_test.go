@@ -199,6 +199,10 @@ func TestPickSeatPayShowCheckIn(t *testing.T) {
 		t.Fatalf("the order's way to the wallet: %d, at %s", st, f.Path())
 	}
 	f.Run(chromedp.WaitVisible(chromedp.CSS(`.item-ticket figure.qr img.qr-image`)))
+	// The QR code's text names the seat, as the card's heading does.
+	if alt, heading := f.Attr(`.item-ticket figure.qr img.qr-image`, "alt"), f.Text(`.item-ticket .item-title .visually-hidden`); !strings.Contains(alt, ", Platea, ") && !strings.Contains(alt, "Platea A") || heading == "" {
+		t.Fatalf("the ticket's QR code reads %q, its heading's seat %q: want the seat named", alt, heading)
+	}
 	code := f.Text(`.item-ticket [data-testid="typed-code"]`)
 	if len(strings.ReplaceAll(code, "-", "")) != 17 {
 		t.Fatalf("typed code %q", code)
