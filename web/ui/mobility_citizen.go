@@ -290,24 +290,5 @@ func (s *bikePages) handleOperatorReports(w http.ResponseWriter, r *http.Request
 // handleOperatorReportResolve resolves a citizen's report and goes back to
 // the list.
 func (s *bikePages) handleOperatorReportResolve(w http.ResponseWriter, r *http.Request, c identity.Caller) {
-	id := r.PathValue("id")
-	err := s.mobility.ResolveIncident(r.Context(), c, id)
-	if apperr.ReasonOf(err) == "no_incident" {
-		// A second press, or another operator was first: the list says
-		// the report is no longer open, where an error page said the
-		// page was not found. An id that names no report at all was never
-		// resolved, and stays not found.
-		known, kerr := s.mobility.IncidentKnown(r.Context(), c, id)
-		if kerr != nil {
-			err = kerr
-		} else if known {
-			http.Redirect(w, r, "/operator/bikes/reports?closed=1", http.StatusSeeOther)
-			return
-		}
-	}
-	if err != nil {
-		s.pageError(w, r, err)
-		return
-	}
-	http.Redirect(w, r, "/operator/bikes/reports?resolved=1", http.StatusSeeOther)
+	s.resolveIncident(w, r, c, "/operator/bikes/reports?resolved=1", "/operator/bikes/reports?closed=1")
 }

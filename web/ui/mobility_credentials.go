@@ -169,18 +169,23 @@ func (s *bikePages) issueOnRegistration(w http.ResponseWriter, r *http.Request, 
 
 // handleResolveIncident closes an incident from the operator's page.
 func (s *bikePages) handleResolveIncident(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	s.resolveIncident(w, r, c, "/operator/bikes#incidents-heading", "/operator/bikes?closed=1#incidents-heading")
+}
+
+// resolveIncident resolves the incident r names and goes to done; to
+// closed when it was no longer open. A second press, a stale tab, or
+// another operator first: the page says it is no longer open, where an
+// error page said the page was not found. An id that names no incident at
+// all was never resolved, and stays not found.
+func (s *bikePages) resolveIncident(w http.ResponseWriter, r *http.Request, c identity.Caller, done, closed string) {
 	id := r.PathValue("id")
 	err := s.mobility.ResolveIncident(r.Context(), c, id)
 	if apperr.ReasonOf(err) == "no_incident" {
-		// A second press, a stale tab, or another operator was first: the
-		// dashboard says the incident is no longer open, where an error
-		// page said the page was not found. An id that names no incident
-		// stays not found.
 		known, kerr := s.mobility.IncidentKnown(r.Context(), c, id)
 		if kerr != nil {
 			err = kerr
 		} else if known {
-			http.Redirect(w, r, "/operator/bikes?closed=1#incidents-heading", http.StatusSeeOther)
+			http.Redirect(w, r, closed, http.StatusSeeOther)
 			return
 		}
 	}
@@ -188,5 +193,5 @@ func (s *bikePages) handleResolveIncident(w http.ResponseWriter, r *http.Request
 		s.pageError(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/operator/bikes#incidents-heading", http.StatusSeeOther)
+	http.Redirect(w, r, done, http.StatusSeeOther)
 }
