@@ -142,3 +142,29 @@ func TestAccountDeletedHasItsWords(t *testing.T) {
 		}
 	}
 }
+
+// A station may refuse an unlock with a code of its own (docs/mqtt.md
+// allows any code, beyond the five it names): the page said "the service
+// is not available, try later", as for a fault of the hub, and not that
+// nothing was charged, where the API says the station could not release
+// the bike. Such a refusal gets the words for a station's refusal, in each
+// language; a code the catalogue names keeps its own words.
+func TestAStationsOwnRefusalCodeSaysNothingWasCharged(t *testing.T) {
+	locs, err := loadCatalogues()
+	if err != nil {
+		t.Fatal(err)
+	}
+	own := apperr.R(apperr.Unavailable, "station_refused:low_battery", "The station could not release the bike (%s). Nothing was charged.", "low_battery")
+	named := apperr.R(apperr.Unavailable, "station_refused:dock_fault", "The station could not release the bike (%s). Nothing was charged.", "dock_fault")
+	for lang, want := range map[string]string{
+		"it": "La stazione non ha potuto sbloccare la bici. Non ti è stato addebitato nulla.",
+		"en": "The station could not release the bike. Nothing was charged.",
+	} {
+		if got := locs[lang].ErrorText(own); got != want {
+			t.Errorf("%s: %q, want %q", lang, got, want)
+		}
+		if got, other := locs[lang].ErrorText(named), locs[lang].T("error.reason.station_refused:dock_fault"); got != other {
+			t.Errorf("%s, dock_fault: %q, want its own words %q", lang, got, other)
+		}
+	}
+}

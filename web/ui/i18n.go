@@ -426,6 +426,12 @@ func (l *locale) ErrorText(err error) string {
 		if msg, ok := l.ReasonWords("error.reason."+r, reasonArgs(err)); ok {
 			return msg
 		}
+		// A station's refusal with a code of its own (the protocol allows
+		// any): the words for a station's refusal, which say that nothing
+		// was charged, rather than those for a fault of the hub.
+		if kind, _, ok := strings.Cut(r, ":"); ok && kind == "station_refused" && l.Has("error.reason."+kind) {
+			return l.T("error.reason." + kind)
+		}
 	}
 	key := "error.code." + string(apperr.CodeOf(err))
 	if l.Has(key) {
