@@ -209,10 +209,11 @@ func fieldErrors(l *locale, errs []error, fieldOf func(reason string) string) (m
 	return out, problem
 }
 
-// refuseReport shows the form again with err and every other mistake the
-// service finds in n, so that one sending corrects them all.
-func (p *participationPages) refuseReport(w http.ResponseWriter, r *http.Request, status int, values map[string]string, n participation.NewReport, err error) {
-	p.renderReportForm(w, r, status, values, append([]error{err}, p.svc.ReportProblems(n)...)...)
+// refuseReport shows the form again with err, the mistakes more the form
+// found itself, and every other mistake the service finds in n, so that
+// one sending corrects them all.
+func (p *participationPages) refuseReport(w http.ResponseWriter, r *http.Request, status int, values map[string]string, n participation.NewReport, err error, more ...error) {
+	p.renderReportForm(w, r, status, values, append(append([]error{err}, more...), p.svc.ReportProblems(n)...)...)
 }
 
 // chosenPhotos are the photos the report form was sent with: its file
@@ -251,6 +252,10 @@ func (p *participationPages) handleReportCreate(w http.ResponseWriter, r *http.R
 	values["description"] = r.FormValue("description")
 	n := participation.NewReport{Category: values["category"], Address: values["address"], Description: values["description"],
 		PublicName: values["public_name"] == "yes"}
+	// A place that does not read is refused with the photos' own
+	// mistakes, so that one sending corrects both at once: the photos are
+	// read before the form is refused for it.
+	var placeErr error
 	for _, v := range []struct {
 		name string
 		dst  *float64
@@ -261,32 +266,35 @@ func (p *participationPages) handleReportCreate(w http.ResponseWriter, r *http.R
 		}
 		x, err := strconv.ParseFloat(s, 64)
 		if err != nil {
-			p.refuseReport(w, r, http.StatusBadRequest, values, n, apperr.R(apperr.Invalid, "bad_location", "not a number"))
-			return
+			placeErr = apperr.R(apperr.Invalid, "bad_location", "not a number")
+			break
 		}
 		*v.dst, n.Located = x, true
 	}
-	if n.Located && (values["lat"] == "" || values["lon"] == "") {
-		p.refuseReport(w, r, http.StatusBadRequest, values, n, apperr.R(apperr.Invalid, "bad_location", "half a position"))
-		return
+	if placeErr == nil && n.Located && (values["lat"] == "" || values["lon"] == "") {
+		placeErr = apperr.R(apperr.Invalid, "bad_location", "half a position")
 	}
 	chosen := chosenPhotos(r)
 	if len(chosen) > participation.MaxPhotos {
-		p.refuseReport(w, r, http.StatusBadRequest, values, n, apperr.R(apperr.Invalid, "too_many_photos", "too many"))
+		p.refuseReport(w, r, http.StatusBadRequest, values, n, apperr.R(apperr.Invalid, "too_many_photos", "too many"), placeErr)
 		return
 	}
 	for _, fh := range chosen {
 		// The file is read only once it has its turn to be decoded.
 		ph, err := photo.Read(r.Context(), func() (io.ReadCloser, error) { return fh.Open() }, p.photos)
 		if rerr := (*photo.ReadError)(nil); errors.As(err, &rerr) {
-			p.refuseReport(w, r, http.StatusBadRequest, values, n, apperr.R(apperr.Invalid, "bad_photo", "unreadable"))
+			p.refuseReport(w, r, http.StatusBadRequest, values, n, apperr.R(apperr.Invalid, "bad_photo", "unreadable"), placeErr)
 			return
 		}
 		if err != nil {
-			p.refuseReport(w, r, httpx.StatusFor(err), values, n, err)
+			p.refuseReport(w, r, httpx.StatusFor(err), values, n, err, placeErr)
 			return
 		}
 		n.Photos = append(n.Photos, participation.Photo{Width: ph.Width, Height: ph.Height, Image: ph.JPEG, Thumbnail: ph.Thumbnail})
+	}
+	if placeErr != nil {
+		p.refuseReport(w, r, http.StatusBadRequest, values, n, placeErr)
+		return
 	}
 	// The form's key makes a double submission (two taps, a resend after
 	// a lost answer) one report; a changed form under an old key is a new
