@@ -129,6 +129,9 @@ type staffReportData struct {
 	// Actors name who made each change, by account id: the office's staff
 	// see who worked the report (an erased account's name is empty).
 	Actors map[string]*actorName
+	// MergedInto names the report a duplicate went into (mergedLabel), so
+	// that staff reach the report being worked from the one closed.
+	MergedInto string
 }
 
 // actorName is who made a change; an empty Name is an erased account.
@@ -199,7 +202,8 @@ func (p *participationPages) showStaffReport(w http.ResponseWriter, r *http.Requ
 		values = map[string]string{}
 	}
 	d := staffReportData{View: v, Row: p.ownRow(l.Lang, v.Report), Next: participation.NextStatuses(v.Report.Status), Nearby: near,
-		Values: values, Errors: map[string]string{}, Done: r.URL.Query().Get("done"), Map: p.mapView(), Actors: p.actorNames(r, v.Changes)}
+		Values: values, Errors: map[string]string{}, Done: r.URL.Query().Get("done"), Map: p.mapView(), Actors: p.actorNames(r, v.Changes),
+		MergedInto: p.mergedLabel(r, v.Report.MergedInto)}
 	if problem != nil {
 		if field, ok := fieldOf[apperr.ReasonOf(problem)]; ok {
 			d.Errors[field] = l.ErrorText(problem)
