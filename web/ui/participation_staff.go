@@ -287,10 +287,40 @@ func (p *participationPages) handleStatus(w http.ResponseWriter, r *http.Request
 		return
 	}
 	if _, err := p.svc.ChangeStatus(r.Context(), c, id, status, note); err != nil {
+		if p.alreadyMade(r, c, id, err, participation.ChangeStatus, status, note, "") {
+			staffDone(w, r, id, "status")
+			return
+		}
 		p.staffFormError(w, r, c, id, map[string]string{"status": status, "note": note}, err, statusFieldOf)
 		return
 	}
 	staffDone(w, r, id, "status")
+}
+
+// alreadyMade says whether a move the service refused (bad_transition)
+// is the report's last move already, as the form asks it (kind, to the
+// status to, with note, into the report into for a merge): a second
+// press of the same button, or a colleague's same decision on a page
+// read before it. The page answers it as done, as a redaction is, rather
+// than saying the report cannot take the status it has; any other
+// refusal, or a move with another note or target, is shown as refused.
+func (p *participationPages) alreadyMade(r *http.Request, c identity.Caller, id string, err error, kind, to, note, into string) bool {
+	if apperr.ReasonOf(err) != "bad_transition" {
+		return false
+	}
+	v, verr := p.svc.StaffReport(r.Context(), c, id)
+	if verr != nil {
+		return false
+	}
+	for i := len(v.Changes) - 1; i >= 0; i-- {
+		ch := v.Changes[i]
+		switch ch.Kind {
+		case participation.ChangeStatus, participation.ChangeMerged, participation.ChangeReopened:
+			return ch.Kind == kind && ch.To == to && v.Report.MergedInto == into &&
+				ch.Note == strings.TrimSpace(strings.ReplaceAll(note, "\r\n", "\n"))
+		}
+	}
+	return false
 }
 
 // staffFormError shows the staff report again with the form's values and
@@ -328,6 +358,10 @@ func (p *participationPages) handleMerge(w http.ResponseWriter, r *http.Request,
 		return
 	}
 	if _, err := p.svc.Merge(r.Context(), c, id, into, note); err != nil {
+		if p.alreadyMade(r, c, id, err, participation.ChangeMerged, participation.StatusDuplicate, note, into) {
+			staffDone(w, r, id, "merged")
+			return
+		}
 		p.staffFormError(w, r, c, id, map[string]string{"into": into, "merge_note": note}, err, mergeFieldOf)
 		return
 	}
