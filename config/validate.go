@@ -35,7 +35,7 @@ func (c Config) Validate() error {
 		}
 	}
 	if !validTopicPart(c.MQTTTopicRoot, true) {
-		errs = append(errs, fmt.Errorf("%s %q: want levels of letters, digits, ., - and _ separated by /", c.NameOf("CITYHUB_MQTT_TOPIC_ROOT"), c.MQTTTopicRoot))
+		errs = append(errs, fmt.Errorf("%s %q: want levels of letters, digits, ., - and _ separated by /, up to 100 characters in all", c.NameOf("CITYHUB_MQTT_TOPIC_ROOT"), c.MQTTTopicRoot))
 	}
 	if c.MQTTBrokerAuth != "dynsec" && c.MQTTBrokerAuth != "none" {
 		errs = append(errs, fmt.Errorf("%s %q: want dynsec or none", c.NameOf("CITYHUB_MQTT_BROKER_AUTH"), c.MQTTBrokerAuth))
@@ -60,7 +60,7 @@ func (c Config) Validate() error {
 		}
 	}
 	if !validTopicPart(c.MQTTShareGroup, false) {
-		errs = append(errs, fmt.Errorf("%s %q: want letters, digits, ., - and _", c.NameOf("CITYHUB_MQTT_SHARE_GROUP"), c.MQTTShareGroup))
+		errs = append(errs, fmt.Errorf("%s %q: want letters, digits, ., - and _, up to 100 characters", c.NameOf("CITYHUB_MQTT_SHARE_GROUP"), c.MQTTShareGroup))
 	}
 	switch strings.ToLower(c.LogLevel) {
 	case "debug", "info", "warn", "error":

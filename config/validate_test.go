@@ -225,3 +225,19 @@ func TestValidateRefusesAnAtAfterTheHost(t *testing.T) {
 		}
 	}
 }
+
+// A topic root or share group refused only for its length says the
+// length: a root of valid characters was refused with a message listing
+// the characters alone, which the operator's value already kept to.
+func TestTopicRootAndShareGroupRefusalsSayTheLength(t *testing.T) {
+	long := strings.Repeat("a", 101)
+	for _, name := range []string{"CITYHUB_MQTT_TOPIC_ROOT", "CITYHUB_MQTT_SHARE_GROUP"} {
+		_, err := Parse("serve", nil, env(map[string]string{name: long}), io.Discard)
+		if err == nil || !strings.Contains(err.Error(), name) || !strings.Contains(err.Error(), "up to 100 characters") {
+			t.Errorf("%s of 101 characters: %v, want an error naming it and its limit of 100 characters", name, err)
+		}
+		if _, err := Parse("serve", nil, env(map[string]string{name: long[:100]}), io.Discard); err != nil {
+			t.Errorf("%s of 100 characters refused: %v", name, err)
+		}
+	}
+}
