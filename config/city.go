@@ -1,6 +1,7 @@
 package config
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"net/mail"
@@ -188,6 +189,19 @@ func (c City) ReadLogo() ([]byte, error) {
 	}
 	if len(b) == 0 || len(b) > MaxCityLogoBytes {
 		return nil, fmt.Errorf("city logo %s: want a file of 1 byte to %d KiB", c.LogoFile, MaxCityLogoBytes>>10)
+	}
+	// The pages serve it with the type its name gives: a JPEG renamed
+	// .png, or a file that is no image, would be a broken image in every
+	// page's header, unnoticed until a person looks.
+	ct, err := c.LogoType()
+	if err != nil {
+		return nil, err
+	}
+	if ct == "image/png" && !bytes.HasPrefix(b, []byte("\x89PNG\r\n\x1a\n")) {
+		return nil, fmt.Errorf("CITYHUB_CITY_LOGO %s: not a PNG image (another kind of file named .png?)", c.LogoFile)
+	}
+	if ct == "image/svg+xml" && !bytes.Contains(b, []byte("<svg")) {
+		return nil, fmt.Errorf("CITYHUB_CITY_LOGO %s: not an SVG image (no <svg> element)", c.LogoFile)
 	}
 	return b, nil
 }

@@ -98,3 +98,36 @@ func TestCitySettings(t *testing.T) {
 		}
 	}
 }
+
+// A coat of arms whose content is not of the kind its name says stops the
+// start at ReadLogo, naming the variable: a JPEG renamed .png was served as
+// a PNG, a broken image in every page's header.
+func TestReadLogoRefusesAFileNotOfItsKind(t *testing.T) {
+	dir := t.TempDir()
+	png := []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR")
+	for name, tc := range map[string]struct {
+		file    string
+		content []byte
+		says    string
+	}{
+		"jpeg named png":  {"stemma.png", []byte("\xff\xd8\xff\xe0\x00\x10JFIF\x00"), "not a PNG image"},
+		"html named svg":  {"stemma.svg", []byte("<html><body>stemma</body></html>"), "not an SVG image"},
+		"png":             {"stemma.png", png, ""},
+		"svg with prolog": {"stemma.svg", []byte(`<?xml version="1.0"?>` + "\n" + `<svg xmlns="http://www.w3.org/2000/svg"/>`), ""},
+	} {
+		path := filepath.Join(dir, tc.file)
+		if err := os.WriteFile(path, tc.content, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		b, err := City{LogoFile: path}.ReadLogo()
+		if tc.says == "" {
+			if err != nil || len(b) != len(tc.content) {
+				t.Errorf("%s: %d bytes, %v; want it read", name, len(b), err)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), tc.says) || !strings.Contains(err.Error(), "CITYHUB_CITY_LOGO") {
+			t.Errorf("%s: %v, want an error naming CITYHUB_CITY_LOGO and saying %q", name, err, tc.says)
+		}
+	}
+}
