@@ -97,7 +97,13 @@ func restore(ctx context.Context, args []string, getenv func(string) string, std
 func fileAndConfig(name string, args []string, getenv func(string) string, stderr io.Writer) (string, config.Config, error) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	dataDir := fs.String("data-dir", "", "data directory (CITYHUB_DATA_DIR)")
+	dataDir := fs.String("data-dir", "", "data directory (CITYHUB_DATA_DIR; ./data when neither is given)")
+	// Go's usage lists the flags alone: without this line "cityhub backup
+	// -h" never said that the command takes the file's name.
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage of %s: cityhub %[1]s [-data-dir DIR] FILE\n", name)
+		fs.PrintDefaults()
+	}
 	if err := fs.Parse(args); err != nil {
 		return "", config.Config{}, err
 	}

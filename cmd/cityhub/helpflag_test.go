@@ -46,3 +46,21 @@ func TestHelpAlonePrintsCommands(t *testing.T) {
 		}
 	}
 }
+
+// "cityhub backup -h" and "restore -h" say they take a file and where the
+// data directory is when no setting names it: their help listed only
+// -data-dir, with no default.
+func TestBackupAndRestoreHelpNameTheFile(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{"backup", "restore"} {
+		var stderr bytes.Buffer
+		if err := run(context.Background(), []string{name, "-h"}, testGetenv(nil), io.Discard, &stderr); err != nil {
+			t.Errorf("%s -h: %v, want success", name, err)
+		}
+		for _, want := range []string{"cityhub " + name + " [-data-dir DIR] FILE", "./data when neither is given"} {
+			if !strings.Contains(stderr.String(), want) {
+				t.Errorf("%s -h printed %q, want it to say %q", name, stderr.String(), want)
+			}
+		}
+	}
+}
