@@ -42,7 +42,18 @@ func simulate(ctx context.Context, args []string, getenv func(string) string, st
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments: %q", fs.Args())
 	}
-	if err := simulateFlagsError(url, *n, *docks, *failure, *silent, *events, *statusEvery, *delay, *rideMin, *rideMax); err != nil {
+	// The URL is named as the operator gave it: one read from the
+	// environment was refused as "-mqtt-url", a flag never typed.
+	urlName := "-mqtt-url"
+	if getenv("CITYHUB_MQTT_URL") != "" {
+		urlName = "CITYHUB_MQTT_URL"
+	}
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "mqtt-url" {
+			urlName = "-mqtt-url"
+		}
+	})
+	if err := simulateFlagsError(urlName, url, *n, *docks, *failure, *silent, *events, *statusEvery, *delay, *rideMin, *rideMax); err != nil {
 		return err
 	}
 	// Its lines go where the hub's do, so they are written as the hub's
@@ -104,9 +115,9 @@ func simulate(ctx context.Context, args []string, getenv func(string) string, st
 // simulateFlagsError says which of simulate's flags is out of bounds, all
 // of them at once, or nil: each would otherwise play something other than
 // asked (0 stations, a failure rate of 2) or retry for ever.
-func simulateFlagsError(brokerURL string, stations, docks int, failure, silent, events float64, statusEvery, delay, rideMin, rideMax time.Duration) error {
+func simulateFlagsError(urlName, brokerURL string, stations, docks int, failure, silent, events float64, statusEvery, delay, rideMin, rideMax time.Duration) error {
 	var errs []error
-	if err := config.CheckBrokerURL("-mqtt-url", brokerURL); err != nil {
+	if err := config.CheckBrokerURL(urlName, brokerURL); err != nil {
 		errs = append(errs, err)
 	}
 	if stations < 1 || stations > 999 {

@@ -170,3 +170,29 @@ func TestSimulateRefusesFlagsOutOfBounds(t *testing.T) {
 		}
 	}
 }
+
+// A broker URL the simulator refuses is named as the operator gave it: one
+// from CITYHUB_MQTT_URL was refused as "-mqtt-url", a flag never typed;
+// with both, the flag wins and is the one named.
+func TestSimulateNamesTheBrokerURLAsGiven(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		env       string
+		args      []string
+		says, not string
+	}{
+		{"bogus", nil, `CITYHUB_MQTT_URL "bogus"`, "-mqtt-url"},
+		{"tcp://127.0.0.1:1883", []string{"-mqtt-url", "bogus"}, `-mqtt-url "bogus"`, "CITYHUB_MQTT_URL"},
+	} {
+		getenv := func(k string) string {
+			if k == "CITYHUB_MQTT_URL" {
+				return tc.env
+			}
+			return ""
+		}
+		err := run(context.Background(), append([]string{"simulate"}, tc.args...), getenv, io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), tc.says) || strings.Contains(err.Error(), tc.not) {
+			t.Errorf("CITYHUB_MQTT_URL=%s simulate %v: %v, want an error saying %q and not %q", tc.env, tc.args, err, tc.says, tc.not)
+		}
+	}
+}
