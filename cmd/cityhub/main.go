@@ -34,6 +34,11 @@ const exitLogWait = 2 * time.Second
 // runMain is main on its arguments, environment and streams, ending the
 // process through exit when the command fails or a second signal comes.
 func runMain(args []string, getenv func(string) string, stdout, stderr io.Writer, exit func(int)) {
+	// --version alone asks what "version" answers, as most programs take
+	// it; read otherwise it would be a flag of serve, the default command.
+	if len(args) == 1 && (args[0] == "--version" || args[0] == "-version") {
+		args = []string{"version"}
+	}
 	// The log leaves through one background writer (logwriter), so that a
 	// request does not wait for standard error to take its line; what main
 	// itself says goes the same way, after the lines before it, and all of
