@@ -2,12 +2,9 @@ package web
 
 import (
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
-	"cityhub/identity"
-	"cityhub/participation"
 )
 
 // The office's page of a report whose reporter chose to show their name
@@ -16,18 +13,8 @@ import (
 // shown to the public; shown again, it says the name is shown.
 func TestStaffReportPageSaysARedactedNameIsNotShown(t *testing.T) {
 	t.Parallel()
-	var svc *participation.Service
-	_, env := newTestServer(t, "sqlite", withParticipation, func(env *testEnv, d *Deps) { svc = d.Participation.Service })
-	srv := httptest.NewServer(env.Server)
-	defer srv.Close()
-	citizen, _ := env.account(t, identity.RoleCitizen)
-	staffAcc, _ := env.account(t, identity.RoleCityStaff, "roads")
-	staff := identity.Caller{AccountID: staffAcc.ID, Grants: []identity.Grant{{Role: identity.RoleCityStaff, Scope: "roads"}}}
-	rep, err := svc.SubmitReport(t.Context(), identity.Caller{AccountID: citizen.ID, Name: citizen.Name, Grants: []identity.Grant{{Role: identity.RoleCitizen}}},
-		participation.NewReport{Category: "pothole", Located: true, Lat: 41.1307, Lon: 14.776, Description: "A hole, call me at 333 1234567", PublicName: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := newRoadsDesk(t)
+	rep := d.pothole(t, "A hole, call me at 333 1234567", true)
 	reporter := func(body string) string {
 		i := strings.Index(body, `data-testid="reporter">`)
 		if i < 0 {
@@ -40,14 +27,11 @@ func TestStaffReportPageSaysARedactedNameIsNotShown(t *testing.T) {
 		"en": {"(shown to the public)", "(chosen to be shown, but hidden with the personal data)"},
 	}
 	for _, hide := range []bool{true, false} {
-		if _, err := svc.Redact(t.Context(), staff, rep.ID, hide); err != nil {
+		if _, err := d.svc.Redact(t.Context(), d.staff, rep.ID, hide); err != nil {
 			t.Fatal(err)
 		}
 		for lang, w := range words {
-			pc := pageIn(t, srv.URL, lang)
-			if res := pc.Login(staffAcc.Email, testPassword); res.StatusCode != http.StatusSeeOther {
-				t.Fatalf("login: %d", res.StatusCode)
-			}
+			pc := d.staffPages(t, lang)
 			res, body := pc.Get("/staff/reports/" + rep.ID)
 			want, not := w.shown, w.hidden
 			if hide {

@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -19,25 +18,13 @@ import (
 // with another note, or a merge into another report, is still refused.
 func TestStaffReportPageFormSentTwiceIsDone(t *testing.T) {
 	t.Parallel()
-	var svc *participation.Service
-	_, env := newTestServer(t, "sqlite", withParticipation, func(env *testEnv, d *Deps) { svc = d.Participation.Service })
-	srv := httptest.NewServer(env.Server)
-	defer srv.Close()
-	citizen, _ := env.account(t, identity.RoleCitizen)
-	staffAcc, _ := env.account(t, identity.RoleCityStaff, "roads")
-	me := identity.Caller{AccountID: citizen.ID, Name: citizen.Name, Grants: []identity.Grant{{Role: identity.RoleCitizen}}}
+	d := newRoadsDesk(t)
+	svc, env := d.svc, d.env
 	var reps []participation.Report
 	for _, text := range []string{"A deep hole by the arch", "The same hole again", "A third hole nearby"} {
-		rep, err := svc.SubmitReport(t.Context(), me, participation.NewReport{Category: "pothole", Located: true, Lat: 41.1307, Lon: 14.776, Description: text})
-		if err != nil {
-			t.Fatal(err)
-		}
-		reps = append(reps, rep)
+		reps = append(reps, d.pothole(t, text, false))
 	}
-	pc := pageIn(t, srv.URL, "en")
-	if res := pc.Login(staffAcc.Email, testPassword); res.StatusCode != http.StatusSeeOther {
-		t.Fatalf("login: %d", res.StatusCode)
-	}
+	pc := d.staffPages(t, "en")
 	csrf := pc.CSRF("/staff/reports/" + reps[0].ID)
 	post := func(path string, form url.Values) (int, string) {
 		form.Set("csrf_token", csrf)
@@ -62,7 +49,7 @@ func TestStaffReportPageFormSentTwiceIsDone(t *testing.T) {
 	if n := countChanges(v.Changes, participation.ChangeStatus); n != 1 {
 		t.Fatalf("status changes recorded: %d, want 1", n)
 	}
-	if got := env.mailTo(t, citizen.Email, "report_status"); len(got) != 1 {
+	if got := env.mailTo(t, d.citizenAcc.Email, "report_status"); len(got) != 1 {
 		t.Fatalf("e-mails to the reporter: %d, want 1", len(got))
 	}
 
