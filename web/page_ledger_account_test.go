@@ -2,6 +2,8 @@ package web
 
 import (
 	"context"
+	"fmt"
+	"html"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -80,6 +82,25 @@ func TestLedgerAccountPage(t *testing.T) {
 	}
 	if res, _ := ac.Get("/admin/ledger/accounts/city:funding"); res.StatusCode != http.StatusOK {
 		t.Fatalf("the city's funding: %d", res.StatusCode)
+	}
+
+	// A page holds 100 entries, newest first; the next leads on to the
+	// rest: 101 top-ups of the citizen's credit make two pages.
+	for i := range 101 {
+		if _, err := env.Deps.Wallet.TestTopUp(context.Background(), citizen.ID, 100, fmt.Sprintf("page-topup-%d", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	credit := "/admin/ledger/accounts/" + string(wallet.CitizenAccount(citizen.ID))
+	_, body = ac.Get(credit)
+	entries := regexp.MustCompile(`<tr data-entry="(\d+)">`)
+	older := regexp.MustCompile(`<a href="([^"]+)" rel="next" data-testid="history-older">`).FindStringSubmatch(body)
+	if got := entries.FindAllStringSubmatch(body, -1); len(got) != 100 || older == nil {
+		t.Fatalf("the credit's first page: %d entries, older link %v; want 100 and a link on", len(got), older)
+	}
+	_, body = ac.Get(html.UnescapeString(older[1]))
+	if got := entries.FindAllStringSubmatch(body, -1); len(got) != 1 || strings.Contains(body, `data-testid="history-older"`) || !strings.Contains(body, `data-testid="history-first-page"`) {
+		t.Fatalf("the credit's second page: %d entries; want the oldest alone, a way back and none on", len(got))
 	}
 
 	// Not a citizen's to read.
