@@ -655,3 +655,24 @@ func TimingOf(r Report, changes []Change) Timing {
 	}
 	return t
 }
+
+// LastMoveIs reports whether the report's last move (a status change, a
+// merge or a reopening) is kind, to the status to, into the report into
+// for a merge ("" otherwise), with note as the service keeps notes (its
+// line breaks and surrounding spaces cleaned as a move's are): a page
+// answers a second press of the same decision, which the service refuses
+// as a move the report cannot make, as done. Read as StaffReport reads.
+func (s *Service) LastMoveIs(ctx context.Context, c identity.Caller, id, kind, to, into, note string) (bool, error) {
+	v, err := s.StaffReport(ctx, c, id)
+	if err != nil {
+		return false, err
+	}
+	note = strings.TrimSpace(lineBreaks.Replace(note))
+	for i := len(v.Changes) - 1; i >= 0; i-- {
+		switch ch := v.Changes[i]; ch.Kind {
+		case ChangeStatus, ChangeMerged, ChangeReopened:
+			return ch.Kind == kind && ch.To == to && v.Report.MergedInto == into && ch.Note == note, nil
+		}
+	}
+	return false, nil
+}

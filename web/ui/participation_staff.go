@@ -308,19 +308,8 @@ func (p *participationPages) alreadyMade(r *http.Request, c identity.Caller, id 
 	if apperr.ReasonOf(err) != "bad_transition" {
 		return false
 	}
-	v, verr := p.svc.StaffReport(r.Context(), c, id)
-	if verr != nil {
-		return false
-	}
-	for i := len(v.Changes) - 1; i >= 0; i-- {
-		ch := v.Changes[i]
-		switch ch.Kind {
-		case participation.ChangeStatus, participation.ChangeMerged, participation.ChangeReopened:
-			return ch.Kind == kind && ch.To == to && v.Report.MergedInto == into &&
-				ch.Note == strings.TrimSpace(strings.ReplaceAll(note, "\r\n", "\n"))
-		}
-	}
-	return false
+	same, serr := p.svc.LastMoveIs(r.Context(), c, id, kind, to, into, note)
+	return serr == nil && same
 }
 
 // staffFormError shows the staff report again with the form's values and
