@@ -86,11 +86,14 @@ func TestStationClockBehindEndsAQuickRide(t *testing.T) {
 					replyTS = start.Add(-c.behind)
 				}
 				rider, ride := r.unlock(replyTS)
-				r.now = start.Add(20 * time.Second)
 				bikes := []string{"", "", "bk-1"}
 				if c.atStation {
+					// The station shows the dock empty, then the bike back.
+					r.now = start.Add(5 * time.Second)
+					r.status(end, r.now.Add(-c.behind), r.now, "", "bk-2")
 					bikes = []string{"bk-1", "bk-2"}
 				}
+				r.now = start.Add(20 * time.Second)
 				r.status(end, r.now.Add(-c.behind), r.now, bikes...)
 				got := r.lastRide(rider)
 				if got.ID != ride.ID || got.Status != mobility.RideEnded || got.EndStation != end || !got.EndedAt.Equal(r.now) {

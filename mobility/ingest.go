@@ -294,18 +294,23 @@ func applyEvent(st *StationState, t Telemetry, capacity func(string) (int, error
 			if st.Docks[i].BikeID == e.BikeID {
 				st.Docks[i].BikeID, st.Docks[i].Battery, st.Docks[i].ListedAt = "", nil, time.Time{}
 			}
+			if st.Docks[i].LeftBike == e.BikeID {
+				st.Docks[i].LeftBike = ""
+			}
 		}
 		// The dock keeps its fault: a bike docked in a broken dock is back
 		// (its ride ends) but not for rent until a status says the dock works.
 		d, _ := st.Dock(e.Dock)
-		d.Dock, d.BikeID, d.Locked, d.Battery = e.Dock, e.BikeID, true, e.Battery
+		d.Dock, d.BikeID, d.Locked, d.Battery, d.LeftBike = e.Dock, e.BikeID, true, e.Battery, ""
 		// A docking the station tells of is news, whatever it listed.
 		d.ListedAt = t.Received.UTC()
 		setDock(st, d)
 		placed.sight(e.BikeID, placement{st.StationID, t.Received.UTC()}, st.Clock.HubTime(e.TS, t.Received), d.ListedAt)
 	case EventBikeUndocked:
-		if d, ok := st.Dock(e.Dock); ok && d.BikeID == e.BikeID {
-			d.BikeID, d.Battery, d.ListedAt = "", nil, time.Time{}
+		if d, ok := st.Dock(e.Dock); ok && (d.BikeID == e.BikeID || d.LeftBike == e.BikeID) {
+			// The station tells of the bike leaving: what lists it here
+			// from now on came back.
+			d.BikeID, d.Battery, d.ListedAt, d.LeftBike = "", nil, time.Time{}, ""
 			setDock(st, d)
 		}
 		if p, ok := placed.bike[e.BikeID]; ok && p.station == st.StationID {
@@ -330,22 +335,27 @@ func applyEvent(st *StationState, t Telemetry, capacity func(string) (int, error
 
 // keepListings dates each bike locked in a dock of a new status: since the
 // listing before it where that showed the same bike locked in the same
-// dock, else since received, when the hub first sees it there. Both lists
-// are in dock order.
+// dock, or the same bike as the one that left that dock at its unlock's ok
+// and that the station has not shown gone since (DockState.LeftBike), else
+// since received, when the hub first sees it there. Both lists are in dock
+// order.
 func keepListings(before, after []DockState, received time.Time) {
 	i := 0
 	for k := range after {
 		d := &after[k]
-		d.ListedAt = time.Time{}
+		d.ListedAt, d.LeftBike = time.Time{}, ""
 		if d.BikeID == "" || !d.Locked {
 			continue
 		}
 		for i < len(before) && before[i].Dock < d.Dock {
 			i++
 		}
-		if i < len(before) && before[i].Dock == d.Dock && before[i].BikeID == d.BikeID && before[i].Locked {
-			d.ListedAt = before[i].ListedAt
-			continue
+		if i < len(before) && before[i].Dock == d.Dock {
+			b := before[i]
+			if b.BikeID == d.BikeID && b.Locked || b.BikeID == "" && b.LeftBike == d.BikeID {
+				d.ListedAt = b.ListedAt
+				continue
+			}
 		}
 		d.ListedAt = received
 	}
@@ -414,12 +424,14 @@ func (s *Service) recordRelease(ctx context.Context, tx Tx, r Ride, reply Reply)
 	st := &states[0]
 	forgetFuture(st, now)
 	if !releaseBike(st, r.BikeID, reply.TS.UTC(), now) {
-		// A state newer than the reply that lists the bike locked saw it
+		// A state newer than the reply that lists the bike locked, in a
+		// listing first received after the unlock was asked for, saw it
 		// docked again after it was unlocked (put straight back, its
 		// telemetry applied before the ok was recorded): that listing is
 		// news of the ride, not from before it, so the next status ends
-		// the ride as any return does.
-		if !reply.TS.IsZero() && reply.TS.UTC().Before(st.LastReported) && redateListing(st, r.BikeID, r.StartedAt) {
+		// the ride as any return does. A listing from before the unlock,
+		// still repeated, is the station's reader's and ends nothing.
+		if !reply.TS.IsZero() && reply.TS.UTC().Before(st.LastReported) && redateListing(st, r.BikeID, r.CreatedAt, r.StartedAt) {
 			st.UpdatedAt = now
 			return tx.SaveStationStates(ctx, states)
 		}
@@ -430,10 +442,13 @@ func (s *Service) recordRelease(ctx context.Context, tx Tx, r Ride, reply Reply)
 }
 
 // redateListing dates the listing of bike locked in a dock of st as first
-// received just after the ride's start; false when st lists it nowhere.
-func redateListing(st *StationState, bike string, startedAt time.Time) bool {
+// received just after the ride's start, if the hub first received it after
+// the unlock was asked for (askedAt): the station showed the bike gone and
+// back, or told of its docking. One it listed since before is its reader's
+// and no return. False when st lists it nowhere since then.
+func redateListing(st *StationState, bike string, askedAt, startedAt time.Time) bool {
 	for i := range st.Docks {
-		if d := &st.Docks[i]; d.BikeID == bike && d.Locked && !d.ListedAt.After(startedAt) {
+		if d := &st.Docks[i]; d.BikeID == bike && d.Locked && d.ListedAt.After(askedAt) && !d.ListedAt.After(startedAt) {
 			d.ListedAt = startedAt.Add(time.Microsecond)
 			return true
 		}
@@ -452,8 +467,10 @@ func releaseBike(st *StationState, bike string, replyTS, now time.Time) bool {
 		return false
 	}
 	for i := range st.Docks {
-		if st.Docks[i].BikeID == bike {
-			st.Docks[i].BikeID, st.Docks[i].Battery, st.Docks[i].ListedAt = "", nil, time.Time{}
+		if d := &st.Docks[i]; d.BikeID == bike {
+			// The listing's date stays with the bike that left: a reader
+			// stuck on its tag lists it here again, which is no return.
+			d.BikeID, d.Battery, d.LeftBike = "", nil, bike
 		}
 	}
 	st.LastReported = replyTS.Add(time.Microsecond)

@@ -274,6 +274,15 @@ type DockState struct {
 	// the ride's bike came back (placements). The hub's bookkeeping, never
 	// read from a station; zero for a listing kept before the hub noted it.
 	ListedAt time.Time `json:"listed_at,omitzero"`
+	// LeftBike is the bike whose unlock's ok emptied this dock in the hub's
+	// state, kept (with the ListedAt of its listing) until the station
+	// shows the dock without it: a status that lists it here again before
+	// that repeats what the station's reader still reads (a reader stuck on
+	// the released bike's tag), not a return, since a station tells of the
+	// bike leaving (bike_undocked, or a status without it) before it can
+	// tell of its coming back. The hub's bookkeeping, never read from a
+	// station.
+	LeftBike string `json:"left_bike,omitempty"`
 }
 
 // Bikes counts docks holding a bike.

@@ -109,7 +109,9 @@ func TestAListingFromBeforeTheRideDoesNotEndIt(t *testing.T) {
 			got := r.lastRide(rider)
 			t.Fatalf("ride %s ended at %s dock %d (fare %d) by a listing older than the ride", ride.ID, got.EndStation, got.EndDock, got.FareCents)
 		}
-		// The rider brings the bike back to the station it left from.
+		// The rider brings the bike back to the station it left from,
+		// which showed its dock empty from the unlock on.
+		r.status(r.st, r.now, r.now, "", "bk-2")
 		r.now = r.now.Add(3 * time.Minute)
 		r.status(r.st, r.now, r.now, "bk-1")
 		got := r.lastRide(rider)
@@ -117,6 +119,95 @@ func TestAListingFromBeforeTheRideDoesNotEndIt(t *testing.T) {
 			t.Fatalf("ride %+v; want ended at %s dock 1 at %s", got, r.st, r.now)
 		}
 	})
+}
+
+// A station whose tag reader sticks on the released bike goes on listing it
+// locked in the dock it left, in every status after the ok, fresh "ts" and
+// all. Taken as the bike put straight back, that ended the ride at the
+// station's next status, at its start: the rider rode on unbilled and the
+// bike showed docked. A listing the station never stopped is its reader's;
+// the rider's real return ends the ride, wherever it is, the start dock
+// included once the station tells of the docking, or of the bike leaving
+// and coming back.
+func TestAReaderStuckOnTheReleasedBikeEndsNoRide(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name string
+		// early sends a stuck status before the hub records the ok.
+		early bool
+		// back returns the bike; it ends the ride at dock at r.now.
+		back    func(r *rules)
+		station func(r *rules) string
+		dock    int
+	}{
+		{"returned at another station", false, func(r *rules) {
+			r.status(r.other, r.now, r.now, "", "", "bk-1")
+		}, func(r *rules) string { return r.other }, 3},
+		{"listed before the ok is recorded, returned at another station", true, func(r *rules) {
+			r.status(r.other, r.now, r.now, "", "", "bk-1")
+		}, func(r *rules) string { return r.other }, 3},
+		{"returned to its dock, bike_docked", false, func(r *rules) {
+			r.event(r.st, mobility.Event{TS: r.now, Type: mobility.EventBikeDocked, Dock: 1, BikeID: "bk-1"}, r.now)
+		}, func(r *rules) string { return r.st }, 1},
+		{"returned to its dock, bike_undocked then a status", false, func(r *rules) {
+			r.event(r.st, mobility.Event{TS: r.now.Add(-time.Second), Type: mobility.EventBikeUndocked, Dock: 1, BikeID: "bk-1"}, r.now.Add(-time.Second))
+			r.status(r.st, r.now, r.now, "bk-1", "bk-2")
+		}, func(r *rules) string { return r.st }, 1},
+		{"returned to its dock, the dock shown empty then holding it", false, func(r *rules) {
+			r.status(r.st, r.now.Add(-time.Second), r.now.Add(-time.Second), "", "bk-2")
+			r.status(r.st, r.now, r.now, "bk-1", "bk-2")
+		}, func(r *rules) string { return r.st }, 1},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			eachEngine(t, func(t *testing.T, r *rules) {
+				ctx := context.Background()
+				replyTS := r.now
+				if c.early {
+					r.station.mu.Lock()
+					r.station.beforeReply = func() {
+						r.now = r.now.Add(500 * time.Millisecond)
+						r.status(r.st, replyTS.Add(time.Second), r.now, "bk-1", "bk-2")
+					}
+					r.station.mu.Unlock()
+				}
+				rider, ride := r.unlock(replyTS)
+				r.station.mu.Lock()
+				r.station.beforeReply = nil
+				r.station.mu.Unlock()
+				// The reader still reads bk-1 in dock 1: a status every 20 s.
+				for range 6 {
+					r.now = r.now.Add(20 * time.Second)
+					r.status(r.st, r.now, r.now, "bk-1", "bk-2")
+				}
+				if _, open := r.openRide(rider); !open {
+					got := r.lastRide(rider)
+					t.Fatalf("ride %s ended at %s dock %d after %d s (fare %d) by a reader stuck on the released bike",
+						ride.ID, got.EndStation, got.EndDock, got.DurationSeconds, got.FareCents)
+				}
+				v, err := r.svc.StationDetail(ctx, r.st)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, b := range v.Bikes {
+					if b.BikeID == "bk-1" {
+						t.Errorf("riders are offered bk-1, which is out on a ride: %+v", v.Bikes)
+					}
+				}
+				other := r.rider(5000)
+				if _, err := r.svc.Unlock(ctx, mobilitytest.Citizen(other), mobility.UnlockRequest{StationID: r.st, Dock: 1}); apperr.ReasonOf(err) != "bike_taken" {
+					t.Errorf("another rider's unlock of dock 1: %v, want bike_taken", err)
+				}
+				r.now = r.now.Add(3 * time.Minute)
+				c.back(r)
+				got := r.lastRide(rider)
+				if got.ID != ride.ID || got.Status != mobility.RideEnded || got.EndStation != c.station(r) || got.EndDock != c.dock || !got.EndedAt.Equal(r.now) {
+					t.Fatalf("ride %+v; want ended at %s dock %d at %s", got, c.station(r), c.dock, r.now)
+				}
+			})
+		})
+	}
 }
 
 // A rider who puts the bike straight back (it is faulty) while the ok of its
@@ -130,10 +221,16 @@ func TestARideReturnedBeforeItsOkIsRecordedEnds(t *testing.T) {
 	eachEngine(t, func(t *testing.T, r *rules) {
 		replyTS := r.now
 		r.station.mu.Lock()
+		// Received in the second after the unlock was asked for, before the
+		// hub records the ok (the station is called on the unlock's own
+		// goroutine, so the clock moves between the two).
 		r.station.beforeReply = func() {
 			at := replyTS.Add(2 * time.Second)
+			r.now = r.now.Add(200 * time.Millisecond)
 			r.event(r.st, mobility.Event{TS: at, Type: mobility.EventBikeUndocked, Dock: 1, BikeID: "bk-1"}, r.now)
+			r.now = r.now.Add(200 * time.Millisecond)
 			r.event(r.st, mobility.Event{TS: at.Add(time.Second), Type: mobility.EventBikeDocked, Dock: 1, BikeID: "bk-1"}, r.now)
+			r.now = r.now.Add(200 * time.Millisecond)
 			r.status(r.st, at.Add(2*time.Second), r.now, "bk-1", "bk-2")
 		}
 		r.station.mu.Unlock()
