@@ -523,6 +523,22 @@ func (s *Service) maybePrune(ctx context.Context) {
 	}
 }
 
+// StationClockAhead records that the hub refused a message of station,
+// received at at, for a "ts" by ahead of its clock (ErrFutureTS): the
+// operator's overview names the station's clock as the reason it looks
+// silent (OperatorStation.ClockRefused). Only the hub's own telemetry
+// process calls it; an unknown station is ignored.
+func (s *Service) StationClockAhead(ctx context.Context, c identity.Caller, station string, at time.Time, by time.Duration) error {
+	if err := onlySystem(c); err != nil {
+		return err
+	}
+	err := s.store.InTx(ctx, func(tx Tx) error { return tx.NoteClockAhead(ctx, station, at, by) })
+	if err != nil {
+		return fmt.Errorf("note clock of station %s ahead: %w", station, err)
+	}
+	return nil
+}
+
 // ResetStationState forgets what a station reported (operator or city
 // admin): its docks, faults, online flag and the time of its last message,
 // so that its next status is taken whatever its "ts". For a station whose

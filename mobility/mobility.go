@@ -236,6 +236,13 @@ type StationState struct {
 	UpdatedAt  time.Time `json:"updated_at"`
 	// Clock is what the hub has learnt of the station's clock (clock.go).
 	Clock StationClock `json:"clock"`
+	// AheadRefusedAt is when the hub last refused a message of the station
+	// for a "ts" more than MaxClockSkew ahead of its clock (zero: never
+	// since the state was reset), and AheadRefusedBy how far ahead that
+	// stamp was. Such a station's messages change nothing else: this is how
+	// its operator learns why it looks silent (OperatorStation.ClockRefused).
+	AheadRefusedAt time.Time     `json:"ahead_refused_at,omitzero"`
+	AheadRefusedBy time.Duration `json:"ahead_refused_by,omitempty"`
 }
 
 // Silent reports whether, at now, the station has sent nothing the hub took

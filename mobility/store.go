@@ -107,6 +107,11 @@ type Tx interface {
 	DeleteStationState(ctx context.Context, id string) error
 	// StationStates lists every station's live state.
 	StationStates(ctx context.Context) ([]StationState, error)
+	// NoteClockAhead records that a message of a catalogued station was
+	// refused at at for a stamp by ahead of the hub's clock
+	// (StationState.AheadRefusedAt), creating its state if it has none, and
+	// changing nothing else of it; nothing for an unknown station.
+	NoteClockAhead(ctx context.Context, stationID string, at time.Time, by time.Duration) error
 	// PutOccupancy records samples, replacing any sample of the same station
 	// and bucket start.
 	PutOccupancy(ctx context.Context, samples []OccupancySample) error

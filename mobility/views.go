@@ -408,11 +408,29 @@ type OperatorStation struct {
 	// station's NTP wants looking at.
 	ClockLagMS *int64 `json:"clock_lag_ms,omitempty"`
 	ClockOff   bool   `json:"clock_off"`
+	// ClockRefused is set while the hub refuses the station's messages for
+	// a "ts" more than MaxClockSkew ahead of its own clock (docs/mqtt.md):
+	// one was refused within StaleAfter and none taken since. ClockLagMS
+	// then says how far ahead (negative) the last refused stamp was, and
+	// ClockOff is set: the station looks silent, its clock is why.
+	ClockRefused bool `json:"clock_refused"`
 }
 
 // ClockOffAfter is how far a station's clock may be off before the
 // operator's overview says so.
 const ClockOffAfter = 30 * time.Second
+
+// refusedAhead is whether, at now, the hub is refusing the station's
+// messages for their stamps ahead of its clock: it refused one within
+// window, later than the newest message it took was made (a station whose
+// clock was put right is taken again at its next message).
+func refusedAhead(st StationState, now time.Time, window time.Duration) bool {
+	at := st.AheadRefusedAt
+	if at.IsZero() || now.Sub(at) >= window {
+		return false
+	}
+	return st.LastReported.IsZero() || at.After(st.ReportedAt())
+}
 
 // Overview is the operator's page: every station and the rides that run long.
 type Overview struct {
@@ -447,6 +465,10 @@ func (s *Service) OperatorOverview(ctx context.Context, c identity.Caller) (Over
 			lag := state.Clock.Lag()
 			ms := lag.Milliseconds()
 			o.ClockLagMS, o.ClockOff = &ms, lag >= ClockOffAfter || lag <= -ClockOffAfter
+		}
+		if refusedAhead(state, snap.At, s.StaleAfter) {
+			ms := -state.AheadRefusedBy.Milliseconds()
+			o.ClockLagMS, o.ClockOff, o.ClockRefused = &ms, true, true
 		}
 		for _, d := range state.Docks {
 			if d.Fault != "" {

@@ -405,8 +405,8 @@ func (c *Client) onUnexpected(_ paho.Client, m paho.Message) {
 // logMalformed logs a message dropped as malformed, or refused for its
 // stamp ahead of the hub's clock (a well-formed message: the words and
 // the reason say so, as docs/mqtt.md and refused_total do), at most once
-// per station, and per kind of fault, a minute.
-func (c *Client) logMalformed(station, topic string, err error) {
+// per station, and per kind of fault, a minute; true when it logged.
+func (c *Client) logMalformed(station, topic string, err error) bool {
 	future := errors.Is(err, mobility.ErrFutureTS)
 	key := station
 	if future {
@@ -417,7 +417,7 @@ func (c *Client) logMalformed(station, topic string, err error) {
 	last, seen := c.malformedLog[key]
 	if seen && now.Sub(last) < time.Minute {
 		c.malformedMu.Unlock()
-		return
+		return false
 	}
 	if len(c.malformedLog) > 10_000 {
 		clear(c.malformedLog)
@@ -427,8 +427,31 @@ func (c *Client) logMalformed(station, topic string, err error) {
 	if future {
 		c.log.Warn(fmt.Sprintf("refused message stamped more than %d minutes ahead of the hub's clock (further ones from this station are counted, not logged, for a minute)", mobility.MaxClockSkew/time.Minute),
 			slog.String("reason", "future_ts"), slog.String("station", station), slog.String("topic", topic), slog.Any("error", err))
-		return
+		return true
 	}
 	c.log.Warn("dropped malformed message (further ones from this station are counted, not logged, for a minute)",
 		slog.String("station", station), slog.String("topic", topic), slog.Any("error", err))
+	return true
+}
+
+// ClockAheadSink is told, at most once a minute per station, that a
+// station's message was refused for a stamp by ahead of the hub's clock,
+// so that its operator sees why it looks silent. mobility.Service is one;
+// a Sink that is not gets only the metric and the log.
+type ClockAheadSink interface {
+	StationClockAhead(ctx context.Context, c identity.Caller, station string, at time.Time, by time.Duration) error
+}
+
+// noteClockAhead tells the sink of a refused stamp; a failure is logged and
+// otherwise changes nothing (the metric and the log have it already).
+func (c *Client) noteClockAhead(station string, received time.Time, by time.Duration) {
+	sink, ok := c.sink.(ClockAheadSink)
+	if !ok {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := sink.StationClockAhead(ctx, identity.System(), station, received, by); err != nil {
+		c.log.Warn("note a station's clock ahead", slog.String("station", station), slog.Any("error", err))
+	}
 }

@@ -393,7 +393,9 @@ func (c *Client) ingestOnce() bool {
 		switch err := errs[i]; {
 		case errors.Is(err, mobility.ErrFutureTS):
 			c.metrics.refused.WithLabelValues("future_ts").Inc()
-			c.logMalformed(p.station, c.topics.Station(p.station, p.kind), err)
+			if c.logMalformed(p.station, c.topics.Station(p.station, p.kind), err) {
+				c.noteClockAhead(p.station, p.received, decoded[i].TS().Sub(p.received))
+			}
 			settled += p.weight
 		case err != nil:
 			c.metrics.malformed.WithLabelValues(string(p.kind)).Inc()

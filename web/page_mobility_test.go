@@ -290,6 +290,28 @@ func TestOperatorSeesAStationClockOff(t *testing.T) {
 	}
 }
 
+// A station whose clock runs more than 2 minutes ahead has its messages
+// refused: the operator's overview and station page say so, and by how
+// much, where they showed it as it last was with nothing to check.
+func TestOperatorSeesAStationClockRefused(t *testing.T) {
+	t.Parallel()
+	b := newBikePagesEnv(t)
+	st := b.m.Stations[0]
+	if err := b.m.Svc.StationClockAhead(context.Background(), identity.System(), st.ID, time.Now(), 5*time.Minute+20*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	op, _ := b.signIn(t, identity.RoleOperator)
+	for _, page := range []string{"/operator/bikes", "/operator/bikes/stations/" + st.ID} {
+		res, body := op.Get(page)
+		if res.StatusCode != 200 || !strings.Contains(body, `data-testid="clock">Orologio avanti di 5 min: i suoi messaggi sono rifiutati</span>`) {
+			t.Fatalf("%s: %d, the refused clock not named\n%s", page, res.StatusCode, body)
+		}
+	}
+	if _, body := op.Get("/operator/bikes/stations/" + b.m.Stations[1].ID); strings.Contains(body, `data-testid="clock"`) {
+		t.Errorf("a station in time is named for its clock:\n%s", body)
+	}
+}
+
 func TestOperatorBikePages(t *testing.T) {
 	t.Parallel()
 	b := newBikePagesEnv(t)

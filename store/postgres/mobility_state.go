@@ -14,13 +14,14 @@ import (
 
 func scanState(row pgx.Row) (mobility.StationState, error) {
 	var s mobility.StationState
-	var onlineAt, last, empty, full, clockAt *time.Time
+	var onlineAt, last, empty, full, clockAt, aheadAt *time.Time
 	var docks, faults []byte
-	var least, previous int64
+	var least, previous, aheadBy int64
 	if err := row.Scan(&s.StationID, &s.Online, &onlineAt, &last, &docks, &faults, &empty, &full, &s.UpdatedAt,
-		&clockAt, &least, &previous); err != nil {
+		&clockAt, &least, &previous, &aheadAt, &aheadBy); err != nil {
 		return s, err
 	}
+	s.AheadRefusedAt, s.AheadRefusedBy = utc(aheadAt), time.Duration(aheadBy)*time.Microsecond
 	s.OnlineAt, s.LastReported, s.EmptySince, s.FullSince = utc(onlineAt), utc(last), utc(empty), utc(full)
 	s.Clock = mobility.StationClock{WindowAt: utc(clockAt), Least: time.Duration(least) * time.Microsecond,
 		Previous: time.Duration(previous) * time.Microsecond}
@@ -119,6 +120,15 @@ func (tx *Tx) StationState(ctx context.Context, id string) (mobility.StationStat
 		return s, apperr.R(apperr.NotFound, "no_station_state", "Station %q has not reported yet.", id)
 	}
 	return s, wrap("read station state", err)
+}
+
+// NoteClockAhead implements mobility.Tx.
+func (tx *Tx) NoteClockAhead(ctx context.Context, stationID string, at time.Time, by time.Duration) error {
+	_, err := tx.q.Exec(ctx, `INSERT INTO mobility_station_state (station_id, updated_at, ahead_refused_at, ahead_refused_us)
+		SELECT id, now(), $2, $3 FROM mobility_stations WHERE id = $1
+		ON CONFLICT (station_id) DO UPDATE SET ahead_refused_at = excluded.ahead_refused_at, ahead_refused_us = excluded.ahead_refused_us`,
+		stationID, at.UTC(), by.Microseconds())
+	return wrap("note station clock ahead", err)
 }
 
 // DeleteStationState implements mobility.Tx.

@@ -441,4 +441,4 @@ func (tx *Tx) DeletePricingPlan(ctx context.Context, id string) error {
 }
 
 const mobStateCols = `station_id, online, online_at, last_reported, docks, faults, empty_since, full_since, updated_at,
-	clock_window_at, clock_least_us, clock_previous_us`
+	clock_window_at, clock_least_us, clock_previous_us, ahead_refused_at, ahead_refused_us`

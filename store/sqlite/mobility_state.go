@@ -13,12 +13,13 @@ import (
 
 func scanMobState(row rowScanner) (mobility.StationState, error) {
 	var s mobility.StationState
-	var onlineAt, last, empty, full, updated, clockAt, least, previous int64
+	var onlineAt, last, empty, full, updated, clockAt, least, previous, aheadAt, aheadBy int64
 	var docks, faults string
 	if err := row.Scan(&s.StationID, &s.Online, &onlineAt, &last, &docks, &faults, &empty, &full, &updated,
-		&clockAt, &least, &previous); err != nil {
+		&clockAt, &least, &previous, &aheadAt, &aheadBy); err != nil {
 		return s, err
 	}
+	s.AheadRefusedAt, s.AheadRefusedBy = fromMicros(aheadAt), time.Duration(aheadBy)*time.Microsecond
 	s.OnlineAt, s.LastReported, s.EmptySince, s.FullSince, s.UpdatedAt = fromMicros(onlineAt), fromMicros(last), fromMicros(empty), fromMicros(full), fromMicros(updated)
 	s.Clock = mobility.StationClock{WindowAt: fromMicros(clockAt), Least: time.Duration(least) * time.Microsecond,
 		Previous: time.Duration(previous) * time.Microsecond}
@@ -111,6 +112,15 @@ func (tx *Tx) StationState(ctx context.Context, id string) (mobility.StationStat
 		return s, apperr.R(apperr.NotFound, "no_station_state", "Station %q has not reported yet.", id)
 	}
 	return s, wrap("read station state", err)
+}
+
+// NoteClockAhead implements mobility.Tx.
+func (tx *Tx) NoteClockAhead(ctx context.Context, stationID string, at time.Time, by time.Duration) error {
+	_, err := tx.q.ExecContext(ctx, `INSERT INTO mobility_station_state (station_id, updated_at, ahead_refused_at, ahead_refused_us)
+		SELECT id, ?, ?, ? FROM mobility_stations WHERE id = ?
+		ON CONFLICT (station_id) DO UPDATE SET ahead_refused_at = excluded.ahead_refused_at, ahead_refused_us = excluded.ahead_refused_us`,
+		nowMicros(), toMicros(at), by.Microseconds(), stationID)
+	return wrap("note station clock ahead", err)
 }
 
 // DeleteStationState implements mobility.Tx.

@@ -150,15 +150,19 @@ func sinceText(l *locale, d time.Duration) string {
 	return l.T("mobility.since_minutes", mins)
 }
 
-// clockText is "Clock 5 min behind" for a station whose clock is off, or
-// "" when it is not.
+// clockText is "Clock 5 min behind" for a station whose clock is off, "Clock
+// 5 min ahead: its messages are refused" for one the hub refuses, or "" when
+// it is not off.
 func clockText(l *locale, st mobility.OperatorStation) string {
 	if !st.ClockOff || st.ClockLagMS == nil {
 		return ""
 	}
 	lag := time.Duration(*st.ClockLagMS) * time.Millisecond
 	key := "mobility.op.clock_behind"
-	if lag < 0 {
+	switch {
+	case st.ClockRefused:
+		key, lag = "mobility.op.clock_refused", -lag
+	case lag < 0:
 		key, lag = "mobility.op.clock_ahead", -lag
 	}
 	span := l.T("mobility.since_seconds", int64(lag/time.Second))
