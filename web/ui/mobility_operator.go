@@ -198,6 +198,10 @@ type operatorDockRow struct {
 	// station that never reported, or that its status left out, is not
 	// known to be free.
 	Reported bool
+	// OnRide: the bike the station lists here is out on a ride, which its
+	// listing did not end (a reader stuck on the tag of the bike that left,
+	// docs/mqtt.md): someone should look at the dock and its reader.
+	OnRide bool
 	// Beyond marks a dock the station reports above the capacity the city
 	// registered: riders and feeds never see it, nor can it be put out of
 	// service; the operator sees it, and the bike it holds, here.
@@ -263,6 +267,7 @@ func (s *bikePages) operatorStation(r *http.Request, c identity.Caller, id strin
 		case d.Dock >= 1 && d.Dock <= len(rows):
 			row := &rows[d.Dock-1]
 			row.BikeID, row.Battery, row.Fault, row.Reported = d.BikeID, d.Battery, d.Fault, true
+			row.OnRide = d.BikeID != "" && snap.OnRide(d.BikeID)
 		case d.Dock > len(rows):
 			// Reported, not registered (docs/mqtt.md): kept for the
 			// operator, after the registered docks.
