@@ -87,6 +87,12 @@ func (c Config) Validate() error {
 		}
 	}
 	errs = append(errs, c.validateStripe()...)
+	if c.MetricsToken != "" && !token68(c.MetricsToken) {
+		// A space inside would be sent and matched, but one at an end is
+		// trimmed from the header on the way, and a monitor's bearer
+		// setting is not made for either: refused by name, never shown.
+		errs = append(errs, fmt.Errorf("CITYHUB_METRICS_TOKEN: want a bearer token of letters, digits and - . _ ~ + / (= only at its end), as an Authorization header carries it; e.g. openssl rand -hex 32"))
+	}
 	if c.AccessTokenTTL <= 0 || c.AccessTokenTTL > time.Hour {
 		errs = append(errs, fmt.Errorf("CITYHUB_ACCESS_TOKEN_TTL %s: must be more than 0 and at most 1h", c.AccessTokenTTL))
 	}
@@ -339,6 +345,20 @@ func (c Config) validateStripe() []error {
 		}
 	}
 	return errs
+}
+
+// token68 is whether s has the syntax of a bearer token (RFC 9110 11.2).
+func token68(s string) bool {
+	body := strings.TrimRight(s, "=")
+	if body == "" {
+		return false
+	}
+	for _, r := range body {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-._~+/", r)) {
+			return false
+		}
+	}
+	return true
 }
 
 // validTopicPart refuses MQTT wildcards, empty levels and odd characters,

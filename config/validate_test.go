@@ -241,3 +241,24 @@ func TestTopicRootAndShareGroupRefusalsSayTheLength(t *testing.T) {
 		}
 	}
 }
+
+// A metrics token with a space, or another character an Authorization
+// header's bearer token cannot carry, was taken without a word; one with a
+// space at an end could never be matched (the header is trimmed). Refused
+// by name, the value never shown.
+func TestMetricsTokenMustBeABearerToken(t *testing.T) {
+	for _, bad := range []string{"secret token", " s3cr3tvalue", "s3cr3tvalue ", "s3cr3t\tvalue", "s3cr3t=value", "====", "s3cr3t\"value", "sëcret"} {
+		_, err := Parse("serve", nil, env(map[string]string{"CITYHUB_METRICS_TOKEN": bad}), io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "CITYHUB_METRICS_TOKEN: want a bearer token") {
+			t.Errorf("token %q: %v, want it refused by name", bad, err)
+		}
+		if err != nil && strings.Contains(err.Error(), "s3cr3t") {
+			t.Errorf("token %q: the error shows it: %v", bad, err)
+		}
+	}
+	for _, good := range []string{"0123456789abcdef0123456789abcdef", "a-b.c_d~e+f/g==", "QUJD"} {
+		if _, err := Parse("serve", nil, env(map[string]string{"CITYHUB_METRICS_TOKEN": good}), io.Discard); err != nil {
+			t.Errorf("token %q refused: %v", good, err)
+		}
+	}
+}

@@ -7,11 +7,13 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"cityhub/internal/testutil"
 )
 
 // A start refused for a setting the hub could not run with names the
 // setting and leaves the data directory as it found it: no database is
-// created or migrated first.
+// created or migrated first, and nothing is logged before the refusal.
 func TestBadSettingsRefusedBeforeTheStoreOpens(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
@@ -38,9 +40,15 @@ func TestBadSettingsRefusedBeforeTheStoreOpens(t *testing.T) {
 			// here, and not a hang.
 			ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 			defer cancel()
-			err := run(ctx, []string{"serve"}, testGetenv(env), io.Discard, io.Discard)
+			var stderr testutil.Buffer
+			err := run(ctx, []string{"serve"}, testGetenv(env), io.Discard, &stderr)
 			if err == nil || !strings.Contains(err.Error(), tc.says) {
 				t.Fatalf("serve = %v, want an error saying %q", err, tc.says)
+			}
+			// The refusal is all it says: no start logged, no warning
+			// about another setting before it.
+			if got := stderr.String(); got != "" {
+				t.Errorf("a refused start logged before its refusal:\n%s", got)
 			}
 			if left, _ := os.ReadDir(dir); len(left) != 0 {
 				t.Errorf("the refused start left %v in the data directory", left)

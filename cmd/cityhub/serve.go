@@ -98,6 +98,12 @@ func serve(ctx context.Context, name string, args []string, getenv func(string) 
 		return err
 	}
 	cfg.Demo = demo
+	// What the settings name is read before anything is done or logged: a
+	// start refused for a bad setting says only that, and changes nothing
+	// (the store is not opened, and perhaps migrated).
+	if err := preflight(cfg); err != nil {
+		return err
+	}
 	log := newLogger(cfg, stderr)
 	// Private: it holds the embedded database and the demo's passwords.
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
@@ -128,11 +134,6 @@ func serve(ctx context.Context, name string, args []string, getenv func(string) 
 		log.Warn("garbage collector: no soft memory limit", slog.Any("error", err))
 	}
 	log.Info("garbage collector", gcLogAttrs(gc)...)
-	// What the settings name is read before the store is opened, and
-	// perhaps migrated: a start refused for a bad setting changes nothing.
-	if err := preflight(cfg); err != nil {
-		return err
-	}
 	// The demo's refusal of a city's database comes before the store is
 	// opened: opening migrates it, and wiring makes keys and starts work.
 	if cfg.Demo {
