@@ -32,6 +32,10 @@ type Comment struct {
 	// (FlaggedComments): what each citizen who flagged it gave as the
 	// reason, so that a moderator decides on it. Who flagged stays out.
 	Flags []CommentFlag `json:"flags,omitempty"`
+	// Lang is the language the text is written in, as far as the hub
+	// knows it (writtenIn); empty for one written before it kept it. Not
+	// in the JSON.
+	Lang string `json:"-"`
 }
 
 // CommentFlag is one citizen's report of a comment as abusive.
@@ -47,6 +51,8 @@ type PublicComment struct {
 	AuthorName string    `json:"author_name"`
 	Body       string    `json:"body"`
 	CreatedAt  time.Time `json:"created_at"`
+	// Lang is Comment's: pages mark the text with it. Not in the JSON.
+	Lang string `json:"-"`
 }
 
 // AddComment adds the citizen's comment to a proposal, signed with their
@@ -60,7 +66,7 @@ func (s *Service) AddComment(ctx context.Context, c identity.Caller, proposalID,
 		return Comment{}, err
 	}
 	cm := Comment{ID: ids.New("cmt"), ProposalID: proposalID, AuthorID: c.AccountID, AuthorName: c.Name, Body: body,
-		State: CommentVisible, CreatedAt: s.now()}
+		State: CommentVisible, CreatedAt: s.now(), Lang: writtenIn(c)}
 	err = s.store.InTx(ctx, func(tx Tx) error {
 		if _, err := tx.Proposal(ctx, proposalID); err != nil {
 			return proposalNotFound(err)
@@ -101,7 +107,7 @@ func (s *Service) Comments(ctx context.Context, proposalID, after string, limit 
 		}
 		cs, err := tx.Comments(ctx, proposalID, false, after, limit)
 		for _, c := range cs {
-			out = append(out, PublicComment{ID: c.ID, AuthorName: c.AuthorName, Body: c.Body, CreatedAt: c.CreatedAt})
+			out = append(out, PublicComment{ID: c.ID, AuthorName: c.AuthorName, Body: c.Body, CreatedAt: c.CreatedAt, Lang: c.Lang})
 		}
 		return err
 	})

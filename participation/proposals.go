@@ -28,6 +28,11 @@ type Proposal struct {
 	AnsweredAt   time.Time `json:"answered_at,omitzero"`
 	AnsweredBy   string    `json:"answered_by,omitempty"`
 	CreatedAt    time.Time `json:"created_at"`
+	// Lang is the language the title and text are written in, and
+	// AnswerLang the answer's, as far as the hub knows them (writtenIn);
+	// empty for what was written before it kept them. Not in the JSON.
+	Lang       string `json:"-"`
+	AnswerLang string `json:"-"`
 }
 
 // Proposal states, derived from supports and the answer.
@@ -60,12 +65,17 @@ type PublicProposal struct {
 	Answer       string    `json:"answer,omitempty"`
 	AnsweredAt   time.Time `json:"answered_at,omitzero"`
 	CreatedAt    time.Time `json:"created_at"`
+	// Lang and AnswerLang are Proposal's: pages mark the texts with them,
+	// so that a screen reader reads an Italian proposal on an English page
+	// in Italian. Not in the JSON.
+	Lang       string `json:"-"`
+	AnswerLang string `json:"-"`
 }
 
 // Public is p without its author unless they chose to be named.
 func (p Proposal) Public() PublicProposal {
 	out := PublicProposal{ID: p.ID, Title: p.Title, Body: p.Body, State: p.State(), Threshold: p.Threshold,
-		SupportCount: p.SupportCount, Answer: p.Answer, AnsweredAt: p.AnsweredAt, CreatedAt: p.CreatedAt}
+		SupportCount: p.SupportCount, Answer: p.Answer, AnsweredAt: p.AnsweredAt, CreatedAt: p.CreatedAt, Lang: p.Lang, AnswerLang: p.AnswerLang}
 	if p.PublicName {
 		out.AuthorName = p.AuthorName
 	}
@@ -156,7 +166,16 @@ func (s *Service) newProposal(c identity.Caller, n NewProposal) (Proposal, error
 		threshold = *n.Threshold
 	}
 	return Proposal{ID: ids.New("prp"), AuthorID: c.AccountID, AuthorName: c.Name, PublicName: n.PublicName && c.Name != "",
-		Title: n.Title, Body: n.Body, Threshold: threshold, CreatedAt: s.now()}, nil
+		Title: n.Title, Body: n.Body, Threshold: threshold, CreatedAt: s.now(), Lang: writtenIn(c)}, nil
+}
+
+// writtenIn is the language c is taken to write in: their account's, one
+// the hub speaks; empty when it is not known.
+func writtenIn(c identity.Caller) string {
+	if slices.Contains(identity.Locales, c.Locale) {
+		return c.Locale
+	}
+	return ""
 }
 
 // problems is every refusal of n's title and text, in that order, cleaning
@@ -373,7 +392,7 @@ func (s *Service) Answer(ctx context.Context, c identity.Caller, id, answer stri
 		if p.Answer != "" {
 			return apperr.R(apperr.Conflict, "already_answered", "The city has already answered this proposal.")
 		}
-		p.Answer, p.AnsweredAt, p.AnsweredBy = answer, s.now(), c.AccountID
+		p.Answer, p.AnsweredAt, p.AnsweredBy, p.AnswerLang = answer, s.now(), c.AccountID, writtenIn(c)
 		if err := tx.AnswerProposal(ctx, p); err != nil {
 			return fmt.Errorf("answer proposal: %w", err)
 		}

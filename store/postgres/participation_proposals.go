@@ -9,13 +9,13 @@ import (
 	"cityhub/participation"
 )
 
-const proposalCols = `id, author_id, author_name, public_name, title, body, threshold, support_count, answer, answered_at, answered_by, created_at`
+const proposalCols = `id, author_id, author_name, public_name, title, body, threshold, support_count, answer, answered_at, answered_by, created_at, lang, answer_lang`
 
 func scanProposal(row pgx.Row) (participation.Proposal, error) {
 	var p participation.Proposal
 	var answered *time.Time
 	err := row.Scan(&p.ID, &p.AuthorID, &p.AuthorName, &p.PublicName, &p.Title, &p.Body, &p.Threshold, &p.SupportCount,
-		&p.Answer, &answered, &p.AnsweredBy, &p.CreatedAt)
+		&p.Answer, &answered, &p.AnsweredBy, &p.CreatedAt, &p.Lang, &p.AnswerLang)
 	if answered != nil {
 		p.AnsweredAt = answered.UTC()
 	}
@@ -26,8 +26,8 @@ func scanProposal(row pgx.Row) (participation.Proposal, error) {
 // InsertProposal implements participation.Tx.
 func (tx *Tx) InsertProposal(ctx context.Context, p participation.Proposal) error {
 	_, err := tx.q.Exec(ctx, `INSERT INTO participation_proposals (`+proposalCols+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`, p.ID, p.AuthorID, p.AuthorName, p.PublicName, p.Title, p.Body,
-		p.Threshold, p.SupportCount, p.Answer, nullTime(p.AnsweredAt), p.AnsweredBy, p.CreatedAt)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`, p.ID, p.AuthorID, p.AuthorName, p.PublicName, p.Title, p.Body,
+		p.Threshold, p.SupportCount, p.Answer, nullTime(p.AnsweredAt), p.AnsweredBy, p.CreatedAt, p.Lang, p.AnswerLang)
 	return wrap("insert proposal", err)
 }
 
@@ -63,8 +63,8 @@ func (tx *Tx) LockProposal(ctx context.Context, id string) (participation.Propos
 
 // AnswerProposal implements participation.Tx.
 func (tx *Tx) AnswerProposal(ctx context.Context, p participation.Proposal) error {
-	tag, err := tx.q.Exec(ctx, `UPDATE participation_proposals SET answer = $2, answered_at = $3, answered_by = $4 WHERE id = $1`,
-		p.ID, p.Answer, nullTime(p.AnsweredAt), p.AnsweredBy)
+	tag, err := tx.q.Exec(ctx, `UPDATE participation_proposals SET answer = $2, answered_at = $3, answered_by = $4, answer_lang = $5 WHERE id = $1`,
+		p.ID, p.Answer, nullTime(p.AnsweredAt), p.AnsweredBy, p.AnswerLang)
 	if err == nil && tag.RowsAffected() == 0 {
 		err = pgx.ErrNoRows
 	}
@@ -162,19 +162,19 @@ func (tx *Tx) Followers(ctx context.Context, proposalID string) ([]string, error
 	return out, wrap("list followers", err)
 }
 
-const commentCols = `id, proposal_id, author_id, author_name, body, state, flag_count, created_at`
+const commentCols = `id, proposal_id, author_id, author_name, body, state, flag_count, created_at, lang`
 
 func scanComment(row pgx.Row) (participation.Comment, error) {
 	var c participation.Comment
-	err := row.Scan(&c.ID, &c.ProposalID, &c.AuthorID, &c.AuthorName, &c.Body, &c.State, &c.FlagCount, &c.CreatedAt)
+	err := row.Scan(&c.ID, &c.ProposalID, &c.AuthorID, &c.AuthorName, &c.Body, &c.State, &c.FlagCount, &c.CreatedAt, &c.Lang)
 	c.CreatedAt = c.CreatedAt.UTC()
 	return c, err
 }
 
 // InsertComment implements participation.Tx.
 func (tx *Tx) InsertComment(ctx context.Context, c participation.Comment) error {
-	_, err := tx.q.Exec(ctx, `INSERT INTO participation_comments (`+commentCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-		c.ID, c.ProposalID, c.AuthorID, c.AuthorName, c.Body, c.State, c.FlagCount, c.CreatedAt)
+	_, err := tx.q.Exec(ctx, `INSERT INTO participation_comments (`+commentCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		c.ID, c.ProposalID, c.AuthorID, c.AuthorName, c.Body, c.State, c.FlagCount, c.CreatedAt, c.Lang)
 	return wrap("insert comment", err)
 }
 

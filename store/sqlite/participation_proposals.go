@@ -9,7 +9,7 @@ import (
 	"cityhub/participation"
 )
 
-const proposalCols = `id, author_id, author_name, public_name, title, body, threshold, support_count, answer, answered_at, answered_by, created_at`
+const proposalCols = `id, author_id, author_name, public_name, title, body, threshold, support_count, answer, answered_at, answered_by, created_at, lang, answer_lang`
 
 func scanProposal(row rowScanner) (participation.Proposal, error) {
 	var p participation.Proposal
@@ -17,7 +17,7 @@ func scanProposal(row rowScanner) (participation.Proposal, error) {
 	var answered sql.NullInt64
 	var created int64
 	err := row.Scan(&p.ID, &p.AuthorID, &p.AuthorName, &public, &p.Title, &p.Body, &p.Threshold, &p.SupportCount,
-		&p.Answer, &answered, &p.AnsweredBy, &created)
+		&p.Answer, &answered, &p.AnsweredBy, &created, &p.Lang, &p.AnswerLang)
 	p.PublicName, p.CreatedAt = public == 1, fromMicros(created)
 	if answered.Valid {
 		p.AnsweredAt = fromMicros(answered.Int64)
@@ -28,8 +28,8 @@ func scanProposal(row rowScanner) (participation.Proposal, error) {
 // InsertProposal implements participation.Tx.
 func (tx *Tx) InsertProposal(ctx context.Context, p participation.Proposal) error {
 	_, err := tx.q.ExecContext(ctx, `INSERT INTO participation_proposals (`+proposalCols+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, p.ID, p.AuthorID, p.AuthorName, boolInt(p.PublicName), p.Title, p.Body,
-		p.Threshold, p.SupportCount, p.Answer, nullMicros(p.AnsweredAt), p.AnsweredBy, toMicros(p.CreatedAt))
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, p.ID, p.AuthorID, p.AuthorName, boolInt(p.PublicName), p.Title, p.Body,
+		p.Threshold, p.SupportCount, p.Answer, nullMicros(p.AnsweredAt), p.AnsweredBy, toMicros(p.CreatedAt), p.Lang, p.AnswerLang)
 	return wrap("insert proposal", err)
 }
 
@@ -68,8 +68,8 @@ func (tx *Tx) LockProposal(ctx context.Context, id string) (participation.Propos
 
 // AnswerProposal implements participation.Tx.
 func (tx *Tx) AnswerProposal(ctx context.Context, p participation.Proposal) error {
-	res, err := tx.q.ExecContext(ctx, `UPDATE participation_proposals SET answer = ?, answered_at = ?, answered_by = ? WHERE id = ?`,
-		p.Answer, nullMicros(p.AnsweredAt), p.AnsweredBy, p.ID)
+	res, err := tx.q.ExecContext(ctx, `UPDATE participation_proposals SET answer = ?, answered_at = ?, answered_by = ?, answer_lang = ? WHERE id = ?`,
+		p.Answer, nullMicros(p.AnsweredAt), p.AnsweredBy, p.AnswerLang, p.ID)
 	return wrap("answer proposal", oneRow(res, err))
 }
 
@@ -155,20 +155,20 @@ func (tx *Tx) Followers(ctx context.Context, proposalID string) ([]string, error
 	return out, wrap("list followers", err)
 }
 
-const commentCols = `id, proposal_id, author_id, author_name, body, state, flag_count, created_at`
+const commentCols = `id, proposal_id, author_id, author_name, body, state, flag_count, created_at, lang`
 
 func scanComment(row rowScanner) (participation.Comment, error) {
 	var c participation.Comment
 	var at int64
-	err := row.Scan(&c.ID, &c.ProposalID, &c.AuthorID, &c.AuthorName, &c.Body, &c.State, &c.FlagCount, &at)
+	err := row.Scan(&c.ID, &c.ProposalID, &c.AuthorID, &c.AuthorName, &c.Body, &c.State, &c.FlagCount, &at, &c.Lang)
 	c.CreatedAt = fromMicros(at)
 	return c, err
 }
 
 // InsertComment implements participation.Tx.
 func (tx *Tx) InsertComment(ctx context.Context, c participation.Comment) error {
-	_, err := tx.q.ExecContext(ctx, `INSERT INTO participation_comments (`+commentCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		c.ID, c.ProposalID, c.AuthorID, c.AuthorName, c.Body, c.State, c.FlagCount, toMicros(c.CreatedAt))
+	_, err := tx.q.ExecContext(ctx, `INSERT INTO participation_comments (`+commentCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		c.ID, c.ProposalID, c.AuthorID, c.AuthorName, c.Body, c.State, c.FlagCount, toMicros(c.CreatedAt), c.Lang)
 	return wrap("insert comment", err)
 }
 
