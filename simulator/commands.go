@@ -87,6 +87,9 @@ func (s *Sim) onCommand(st *station, payload []byte) {
 		d := st.docks[cmd.Dock-1]
 		released = &d
 		st.docks[cmd.Dock-1] = dock{}
+		if s.cfg.StuckReader {
+			st.docks[cmd.Dock-1].stuck = d.bike
+		}
 		s.out[d.bike] = outBike{electric: d.electric, battery: d.battery}
 	}
 	s.mu.Unlock()
@@ -101,7 +104,9 @@ func (s *Sim) onCommand(st *station, payload []byte) {
 	if released == nil {
 		return
 	}
-	s.publishEvent(st, mobility.Event{Type: mobility.EventBikeUndocked, Dock: cmd.Dock, BikeID: released.bike})
+	if !s.cfg.StuckReader {
+		s.publishEvent(st, mobility.Event{Type: mobility.EventBikeUndocked, Dock: cmd.Dock, BikeID: released.bike})
+	}
 	s.publishStatus(st)
 	s.rideThenDock(released.bike)
 }

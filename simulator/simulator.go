@@ -102,6 +102,11 @@ type Config struct {
 	// real one (negative: ahead), as a station whose NTP failed: its "ts"
 	// and the deadlines it checks are by that clock.
 	ClockBehind time.Duration
+	// StuckReader makes every station's tag reader stick on the bike it
+	// releases: the station sends no bike_undocked, and its statuses go on
+	// listing that bike, locked, in the dock it left, until another bike
+	// docks there (docs/mqtt.md says what the hub makes of it).
+	StuckReader bool
 	Seed        uint64
 	Log         *slog.Logger
 	// ConnectWait is how long Start keeps retrying a broker it cannot
@@ -170,7 +175,10 @@ type station struct {
 }
 
 type dock struct {
-	bike     string
+	bike string
+	// stuck is the tag the dock's reader still reads after its bike left
+	// (Config.StuckReader).
+	stuck    string
 	electric bool
 	battery  int
 	fault    string
@@ -454,6 +462,9 @@ func (s *Sim) statusOf(st *station) []byte {
 	r := mobility.StatusReport{TS: s.now(), Online: true, Faults: st.faults}
 	for i, d := range st.docks {
 		ds := mobility.DockState{Dock: i + 1, BikeID: d.bike, Locked: d.bike != "", Fault: d.fault}
+		if d.bike == "" && d.stuck != "" {
+			ds.BikeID, ds.Locked = d.stuck, true
+		}
 		if d.bike != "" && d.electric {
 			b := d.battery
 			ds.Battery = &b
