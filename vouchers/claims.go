@@ -316,7 +316,10 @@ func (s *Service) claimedEmail(ctx context.Context, tx Tx, c identity.Caller, ca
 // VoucherView is a voucher as its holder sees it.
 type VoucherView struct {
 	Voucher
-	CampaignName   string       `json:"campaign_name"`
+	CampaignName string `json:"campaign_name"`
+	// CampaignLang is the language of CampaignName (Campaign.Lang): pages
+	// mark the name with it. Not in the JSON.
+	CampaignLang   string       `json:"-"`
 	PercentOff     int          `json:"percent_off,omitempty"`
 	MinSpendCents  int64        `json:"min_spend_cents"`
 	Mode           string       `json:"mode"`
@@ -342,7 +345,7 @@ func view(v Voucher, camp Campaign, now time.Time, owner bool) VoucherView {
 	if v.Status == VoucherActive && (!now.Before(camp.ValidUntil) || camp.Status == StatusClosed) {
 		v.Status = VoucherExpired
 	}
-	vv := VoucherView{Voucher: v, CampaignName: camp.Name, PercentOff: camp.PercentOff, MinSpendCents: camp.MinSpendCents, Mode: camp.Mode, CampaignStatus: camp.Status}
+	vv := VoucherView{Voucher: v, CampaignName: camp.Name, CampaignLang: camp.Lang, PercentOff: camp.PercentOff, MinSpendCents: camp.MinSpendCents, Mode: camp.Mode, CampaignStatus: camp.Status}
 	if owner && v.Status == VoucherActive {
 		vv.TypedCode = v.Code
 	}
@@ -468,7 +471,7 @@ func (s *Service) WalletItems(ctx context.Context, accountID string) ([]wallet.I
 		// No text of our own here: the wallet page formats the value in the
 		// reader's language; the title is the campaign's name as the city wrote it.
 		items = append(items, wallet.Item{
-			Kind: "voucher", ID: v.ID, Title: v.CampaignName, Status: v.Status,
+			Kind: "voucher", ID: v.ID, Title: v.CampaignName, TitleLang: v.CampaignLang, Status: v.Status,
 			Value: &remaining, PercentOff: v.PercentOff, Expires: &exp, EndedBy: ended, At: v.ClaimedAt, HasQR: v.Status == VoucherActive,
 			Link: "/vouchers#" + v.ID,
 		})

@@ -9,12 +9,16 @@ import (
 // voucher, a ticket, a ride. Domains provide items through ItemSource; the
 // wallet does not know their rules.
 type Item struct {
-	Kind     string `json:"kind"` // "voucher", "ticket", "ride"
-	ID       string `json:"id"`
-	Title    string `json:"title"`
-	Subtitle string `json:"subtitle,omitempty"`
-	Status   string `json:"status"`                // e.g. "active", "used", "expired", "running"
-	Value    *int64 `json:"value_cents,omitempty"` // by kind: a ride's fare (cost so far while it runs), a voucher's remaining value (spendable only while active); a ticket has none
+	Kind  string `json:"kind"` // "voucher", "ticket", "ride"
+	ID    string `json:"id"`
+	Title string `json:"title"`
+	// TitleLang is the language Title is written in, where it is a text
+	// someone wrote (a campaign's name) and known: pages mark it. Not in
+	// the JSON.
+	TitleLang string `json:"-"`
+	Subtitle  string `json:"subtitle,omitempty"`
+	Status    string `json:"status"`                // e.g. "active", "used", "expired", "running"
+	Value     *int64 `json:"value_cents,omitempty"` // by kind: a ride's fare (cost so far while it runs), a voucher's remaining value (spendable only while active); a ticket has none
 	// PercentOff, on a voucher of a percentage campaign, is the share of
 	// each purchase it takes, Value being the most it still takes in all:
 	// not an amount off any purchase.

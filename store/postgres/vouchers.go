@@ -83,12 +83,12 @@ func vNullList(ids []string) []string {
 }
 
 const campaignCols = `id, name, description, budget_cents, face_value_cents, percent_off, min_spend_cents, per_citizen_limit,
-	valid_from, valid_until, districts, categories, shop_ids, mode, status, created_at`
+	valid_from, valid_until, districts, categories, shop_ids, mode, status, created_at, lang`
 
 func scanCampaign(row pgx.Row) (vouchers.Campaign, error) {
 	var c vouchers.Campaign
 	err := row.Scan(&c.ID, &c.Name, &c.Description, &c.BudgetCents, &c.FaceValueCents, &c.PercentOff, &c.MinSpendCents, &c.PerCitizenLimit,
-		&c.ValidFrom, &c.ValidUntil, &c.Districts, &c.Categories, &c.ShopIDs, &c.Mode, &c.Status, &c.Created)
+		&c.ValidFrom, &c.ValidUntil, &c.Districts, &c.Categories, &c.ShopIDs, &c.Mode, &c.Status, &c.Created, &c.Lang)
 	c.ValidFrom, c.ValidUntil, c.Created = c.ValidFrom.UTC(), c.ValidUntil.UTC(), c.Created.UTC()
 	for _, l := range []*[]string{&c.Districts, &c.Categories, &c.ShopIDs} {
 		if *l == nil {
@@ -108,9 +108,9 @@ func vEmpty(l []string) []string {
 // InsertCampaign implements vouchers.Tx.
 func (tx *Tx) InsertCampaign(ctx context.Context, c vouchers.Campaign) error {
 	_, err := tx.q.Exec(ctx, `INSERT INTO voucher_campaigns (`+campaignCols+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
 		c.ID, c.Name, c.Description, c.BudgetCents, c.FaceValueCents, c.PercentOff, c.MinSpendCents, c.PerCitizenLimit,
-		c.ValidFrom, c.ValidUntil, vEmpty(c.Districts), vEmpty(c.Categories), vEmpty(c.ShopIDs), c.Mode, c.Status, c.Created)
+		c.ValidFrom, c.ValidUntil, vEmpty(c.Districts), vEmpty(c.Categories), vEmpty(c.ShopIDs), c.Mode, c.Status, c.Created, c.Lang)
 	return wrap("insert campaign", err)
 }
 
@@ -118,9 +118,9 @@ func (tx *Tx) InsertCampaign(ctx context.Context, c vouchers.Campaign) error {
 func (tx *Tx) UpdateCampaign(ctx context.Context, c vouchers.Campaign) error {
 	tag, err := tx.q.Exec(ctx, `UPDATE voucher_campaigns SET name = $2, description = $3, face_value_cents = $4, percent_off = $5,
 		min_spend_cents = $6, per_citizen_limit = $7, valid_from = $8, valid_until = $9, districts = $10, categories = $11,
-		shop_ids = $12, mode = $13, status = $14 WHERE id = $1`,
+		shop_ids = $12, mode = $13, status = $14, lang = $15 WHERE id = $1`,
 		c.ID, c.Name, c.Description, c.FaceValueCents, c.PercentOff, c.MinSpendCents, c.PerCitizenLimit,
-		c.ValidFrom, c.ValidUntil, vEmpty(c.Districts), vEmpty(c.Categories), vEmpty(c.ShopIDs), c.Mode, c.Status)
+		c.ValidFrom, c.ValidUntil, vEmpty(c.Districts), vEmpty(c.Categories), vEmpty(c.ShopIDs), c.Mode, c.Status, c.Lang)
 	if err == nil && tag.RowsAffected() == 0 {
 		err = pgx.ErrNoRows
 	}
@@ -243,7 +243,7 @@ func (tx *Tx) CodeFailuresAndTarget(ctx context.Context, keys []string, since ti
 const redemptionTargetCols = `v.id, v.campaign_id, v.account_id, v.value_cents, v.remaining_cents, v.status, v.code, v.code_hash, v.claimed_at, v.expires_at,
 			EXISTS (SELECT 1 FROM account_grants g WHERE g.account_id = v.account_id AND ` + merchantGrantSQL + ` AND g.scope = s.id),
 			c.id, c.name, c.description, c.budget_cents, c.face_value_cents, c.percent_off, c.min_spend_cents, c.per_citizen_limit,
-			c.valid_from, c.valid_until, c.districts, c.categories, c.shop_ids, c.mode, c.status, c.created_at,
+			c.valid_from, c.valid_until, c.districts, c.categories, c.shop_ids, c.mode, c.status, c.created_at, c.lang,
 			s.id, s.name, s.address, s.district, s.category, s.iban, s.active, s.created_at`
 
 // redemptionTargetSQL reads the voucher whose column (v.id or v.code_hash)
@@ -270,7 +270,7 @@ func scanRedemptionTarget(row pgx.Row, extra ...any) (vouchers.Voucher, vouchers
 		&v.ID, &v.CampaignID, &v.AccountID, &v.ValueCents, &v.RemainingCents, &v.Status, &v.Code, &v.CodeHash, &v.ClaimedAt, &v.ExpiresAt,
 		&v.HolderWorksHere,
 		&c.ID, &c.Name, &c.Description, &c.BudgetCents, &c.FaceValueCents, &c.PercentOff, &c.MinSpendCents, &c.PerCitizenLimit,
-		&c.ValidFrom, &c.ValidUntil, &c.Districts, &c.Categories, &c.ShopIDs, &c.Mode, &c.Status, &c.Created,
+		&c.ValidFrom, &c.ValidUntil, &c.Districts, &c.Categories, &c.ShopIDs, &c.Mode, &c.Status, &c.Created, &c.Lang,
 		&shopFound, &shopName, &shopAddress, &shopDistrict, &shopCategory, &shopIBAN, &shopActive, &shopCreated}, extra...)...)
 	if err != nil {
 		return v, c, s, wrap("read voucher to redeem", err)

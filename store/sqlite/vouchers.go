@@ -84,14 +84,14 @@ func (tx *Tx) ListShops(ctx context.Context, f vouchers.ShopFilter) ([]vouchers.
 }
 
 const campaignCols = `id, name, description, budget_cents, face_value_cents, percent_off, min_spend_cents, per_citizen_limit,
-	valid_from, valid_until, districts, categories, shop_ids, mode, status, created_at`
+	valid_from, valid_until, districts, categories, shop_ids, mode, status, created_at, lang`
 
 func scanCampaign(row rowScanner) (vouchers.Campaign, error) {
 	var c vouchers.Campaign
 	var from, until, created int64
 	var districts, categories, shops string
 	err := row.Scan(&c.ID, &c.Name, &c.Description, &c.BudgetCents, &c.FaceValueCents, &c.PercentOff, &c.MinSpendCents, &c.PerCitizenLimit,
-		&from, &until, &districts, &categories, &shops, &c.Mode, &c.Status, &created)
+		&from, &until, &districts, &categories, &shops, &c.Mode, &c.Status, &created, &c.Lang)
 	if err != nil {
 		return c, err
 	}
@@ -111,9 +111,9 @@ func scanCampaign(row rowScanner) (vouchers.Campaign, error) {
 // InsertCampaign implements vouchers.Tx.
 func (tx *Tx) InsertCampaign(ctx context.Context, c vouchers.Campaign) error {
 	_, err := tx.q.ExecContext(ctx, `INSERT INTO voucher_campaigns (`+campaignCols+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.ID, c.Name, c.Description, c.BudgetCents, c.FaceValueCents, c.PercentOff, c.MinSpendCents, c.PerCitizenLimit,
-		toMicros(c.ValidFrom), toMicros(c.ValidUntil), vJSONList(c.Districts), vJSONList(c.Categories), vJSONList(c.ShopIDs), c.Mode, c.Status, toMicros(c.Created))
+		toMicros(c.ValidFrom), toMicros(c.ValidUntil), vJSONList(c.Districts), vJSONList(c.Categories), vJSONList(c.ShopIDs), c.Mode, c.Status, toMicros(c.Created), c.Lang)
 	return wrap("insert campaign", err)
 }
 
@@ -121,9 +121,9 @@ func (tx *Tx) InsertCampaign(ctx context.Context, c vouchers.Campaign) error {
 func (tx *Tx) UpdateCampaign(ctx context.Context, c vouchers.Campaign) error {
 	res, err := tx.q.ExecContext(ctx, `UPDATE voucher_campaigns SET name = ?2, description = ?3, face_value_cents = ?4, percent_off = ?5,
 		min_spend_cents = ?6, per_citizen_limit = ?7, valid_from = ?8, valid_until = ?9, districts = ?10, categories = ?11,
-		shop_ids = ?12, mode = ?13, status = ?14 WHERE id = ?1`,
+		shop_ids = ?12, mode = ?13, status = ?14, lang = ?15 WHERE id = ?1`,
 		c.ID, c.Name, c.Description, c.FaceValueCents, c.PercentOff, c.MinSpendCents, c.PerCitizenLimit,
-		toMicros(c.ValidFrom), toMicros(c.ValidUntil), vJSONList(c.Districts), vJSONList(c.Categories), vJSONList(c.ShopIDs), c.Mode, c.Status)
+		toMicros(c.ValidFrom), toMicros(c.ValidUntil), vJSONList(c.Districts), vJSONList(c.Categories), vJSONList(c.ShopIDs), c.Mode, c.Status, c.Lang)
 	return wrap("update campaign", oneRow(res, err))
 }
 

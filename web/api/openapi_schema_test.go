@@ -238,6 +238,8 @@ var openAPIFieldNotes = map[string]*obj{
 	"Campaign.status":                    newObj("enum", campaignStatuses),
 	"Campaign.mode":                      newObj("enum", voucherModes),
 	"Campaign.valid_until":               newObj("description", "Exclusive end of validity."),
+	"Campaign.lang":                      newObj("enum", []any{"it", "en"}, "description", "The language the name and description are written in; absent only for a campaign made before it was asked."),
+	"CampaignRequest.lang":               newObj("enum", []any{"it", "en"}, "description", "The language the name and description are written in: it when absent or empty (a change with none sets it back to it); another is 400 campaign_lang."),
 	"ClaimableCampaign.status":           newObj("enum", campaignStatuses),
 	"ClaimableCampaign.mode":             newObj("enum", voucherModes),
 	"CampaignRequest.mode":               newObj("enum", voucherModes),

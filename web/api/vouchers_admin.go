@@ -136,6 +136,7 @@ func (h *voucherHandler) handleAPIShops(w http.ResponseWriter, r *http.Request) 
 type campaignRequest struct {
 	Name            string   `json:"name"`
 	Description     string   `json:"description"`
+	Lang            string   `json:"lang"` // of name and description: it (when absent) or en
 	BudgetCents     int64    `json:"budget_cents"`
 	FaceValueCents  int64    `json:"face_value_cents"`
 	PercentOff      int      `json:"percent_off"`
@@ -161,7 +162,7 @@ func (req campaignRequest) campaign(svc *vouchers.Service, id string) (vouchers.
 		return vouchers.Campaign{}, err
 	}
 	return vouchers.Campaign{
-		ID: id, Name: req.Name, Description: req.Description, BudgetCents: req.BudgetCents, FaceValueCents: req.FaceValueCents,
+		ID: id, Name: req.Name, Description: req.Description, Lang: req.Lang, BudgetCents: req.BudgetCents, FaceValueCents: req.FaceValueCents,
 		PercentOff: req.PercentOff, MinSpendCents: req.MinSpendCents, PerCitizenLimit: req.PerCitizenLimit,
 		ValidFrom: from, ValidUntil: until, Districts: req.Districts, Categories: req.Categories, ShopIDs: req.ShopIDs, Mode: req.Mode,
 	}, nil

@@ -164,16 +164,17 @@ func formList(v string) []string {
 func newCampaignForm() *staffForm {
 	f := newStaffForm()
 	f.Values["percent_off"], f.Values["min_spend"], f.Values["per_citizen_limit"], f.Values["mode"] = "0", "0", "1", vouchers.ModeSingleUse
+	f.Values["lang"] = identity.Locales[0]
 	return f
 }
 
 // campaignFields are the new campaign form's fields.
-var campaignFields = []string{"key", "name", "budget", "face_value", "percent_off", "min_spend", "per_citizen_limit", "valid_from", "valid_until", "districts", "categories", "mode"}
+var campaignFields = []string{"key", "name", "lang", "budget", "face_value", "percent_off", "min_spend", "per_citizen_limit", "valid_from", "valid_until", "districts", "categories", "mode"}
 
 // campaignFieldOf is the field a campaign the domain refused is wrong in,
 // by the refusal's reason.
 var campaignFieldOf = map[string]string{
-	"campaign_name": "name", "budget": "budget", "face_value": "face_value", "percent_off": "percent_off",
+	"campaign_name": "name", "campaign_lang": "lang", "budget": "budget", "face_value": "face_value", "percent_off": "percent_off",
 	"min_spend": "min_spend", "per_citizen_limit": "per_citizen_limit", "validity": "valid_until",
 	"mode": "mode", "eligibility": "districts", "no_shop_in_district": "districts", "no_shop_in_category": "categories",
 	"validity_over": "valid_until",
@@ -270,7 +271,7 @@ func campaignFromForm(l *locale, f *staffForm, svc *vouchers.Service) vouchers.C
 	if f.Values["name"] == "" {
 		f.fail("name", l.T("staff.err.required"))
 	}
-	camp.Name, camp.Mode = f.Values["name"], f.Values["mode"]
+	camp.Name, camp.Mode, camp.Lang = f.Values["name"], f.Values["mode"], f.Values["lang"]
 	camp.Districts, camp.Categories = formList(f.Values["districts"]), formList(f.Values["categories"])
 	return camp
 }
