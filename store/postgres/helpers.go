@@ -1,8 +1,12 @@
 package postgres
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -63,7 +67,12 @@ var ledgerKeyIndexes = map[string]bool{"ledger_transactions_pkey": true, "ledger
 //     the database's trouble, not the request's;
 //   - context cancellation and deadlines: the caller gave up, and
 //     errors.Is(err, context.Canceled) still answers;
-//   - anything else (connection lost, syntax): a bug or an outage.
+//   - anything else (syntax, a constraint of no meaning to a domain): a bug.
+//
+// A database that cannot be reached (down, restarting, a connection lost)
+// is Unavailable with reason database_unavailable (apperr.DatabaseUnavailable):
+// the request was fine and its retry may succeed, which a client and a person
+// must be told rather than shown an internal error.
 func translate(err error) error {
 	if err == nil {
 		return nil
@@ -71,6 +80,9 @@ func translate(err error) error {
 	var ae *apperr.Error
 	if errors.As(err, &ae) {
 		return err
+	}
+	if unreachable(err) {
+		return apperr.DatabaseUnavailable(err)
 	}
 	if errors.Is(err, pgx.ErrNoRows) {
 		return apperr.Wrap(err, apperr.NotFound, "Not found.")
@@ -114,6 +126,34 @@ func translate(err error) error {
 		}
 	}
 	return err
+}
+
+// unreachable reports whether err says the database could not be reached or
+// went away: no connection could be made, the server is shutting down or
+// starting (SQLSTATE class 08, 57P01 to 57P03), or the connection broke.
+// A caller's own cancellation is not one: it stays the caller's.
+func unreachable(err error) bool {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	var connErr *pgconn.ConnectError
+	if errors.As(err, &connErr) {
+		return true
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch pgErr.Code {
+		case "57P01", "57P02", "57P03": // admin_shutdown, crash_shutdown, cannot_connect_now
+			return true
+		}
+		return strings.HasPrefix(pgErr.Code, "08") // connection_exception
+	}
+	var netErr net.Error
+	if errors.As(err, &netErr) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) {
+		return true
+	}
+	// A statement on a connection that broke before it was sent.
+	return pgconn.SafeToRetry(err)
 }
 
 // retryable reports whether a transaction failed only because it collided

@@ -62,7 +62,7 @@ type component struct {
 func typeOf[T any]() reflect.Type { return reflect.TypeFor[T]() }
 
 var openAPIComponents = []component{
-	{name: "Problem", typ: typeOf[httpx.Problem](), desc: "An RFC 9457 problem (application/problem+json). code is the stable error code (invalid, not_found, conflict, unauthenticated, forbidden, rate_limited, unavailable, insufficient_funds, internal); reason, when present, names the precise cause (e.g. bad_credentials, insufficient_credit, idempotency_key_reused)."},
+	{name: "Problem", typ: typeOf[httpx.Problem](), desc: "An RFC 9457 problem (application/problem+json). code is the stable error code (invalid, not_found, conflict, unauthenticated, forbidden, rate_limited, unavailable, insufficient_funds, internal); reason, when present, names the precise cause (e.g. bad_credentials, insufficient_credit, idempotency_key_reused). Any operation that needs the database answers 503 unavailable with reason database_unavailable and Retry-After while the database does not answer: try again later."},
 
 	// Identity.
 	{name: "Grant", typ: typeOf[identity.Grant](), desc: "A role, within a scope (a shop id for merchant_staff, a venue id for door_staff, an office id for city_staff)."},

@@ -179,8 +179,13 @@ func Authenticate(auth Authenticator, log *slog.Logger, next http.Handler) http.
 			switch {
 			case err == nil:
 				r = r.WithContext(identity.WithCaller(r.Context(), c))
-			case apperr.CodeOf(err) == apperr.Internal:
+			case apperr.CodeOf(err) == apperr.Internal || apperr.IsDatabaseUnavailable(err):
+				// Not a session that ended: whether the person is signed
+				// in is unknown, which Caller and the pages say, rather
+				// than treating them as a visitor and asking them to log
+				// in again (a login that could not work either).
 				log.ErrorContext(r.Context(), "read page session", slog.Any("error", err))
+				r = r.WithContext(context.WithValue(r.Context(), sessionUnreadKey{}, err))
 			}
 		}
 		next.ServeHTTP(w, r)
@@ -231,6 +236,17 @@ var errCookieNotTaken = apperr.R(apperr.Unauthenticated, "login_required",
 // take for its method (cookieAllowed).
 type cookieNotTakenKey struct{}
 
+// sessionUnreadKey holds the error of a session cookie that could not be
+// read (the database did not answer): the request's caller is unknown.
+type sessionUnreadKey struct{}
+
+// SessionUnread is the error that kept r's session cookie from being read,
+// nil when it was read (or there was none, or it named no session).
+func SessionUnread(r *http.Request) error {
+	err, _ := r.Context().Value(sessionUnreadKey{}).(error)
+	return err
+}
+
 // Caller is the authenticated caller of r. Unauthenticated if there is
 // none: for the retry of an erasure or a password change whose first
 // answer is not kept (ErasedAccount, PasswordChangedAccount), with the
@@ -243,6 +259,9 @@ func Caller(r *http.Request) (identity.Caller, error) {
 		}
 		if r.Context().Value(cookieNotTakenKey{}) != nil {
 			return identity.Caller{}, errCookieNotTaken
+		}
+		if err := SessionUnread(r); err != nil {
+			return identity.Caller{}, err
 		}
 		return identity.Caller{}, ErrNoCaller
 	}

@@ -73,11 +73,12 @@ func ErrTooLarge(limit int64) error {
 	return apperr.R(apperr.Invalid, ReasonTooLarge, "The request is larger than %d bytes.", limit)
 }
 
-// WriteError answers with a problem+json body for err. Only internal errors are
-// logged (on log), with their cause; their message to the client is generic.
+// WriteError answers with a problem+json body for err. Only internal errors
+// and a database that did not answer are logged (on log), with their cause;
+// their message to the client is generic.
 func WriteError(log *slog.Logger, w http.ResponseWriter, r *http.Request, err error) {
 	code := apperr.CodeOf(err)
-	if code == apperr.Internal {
+	if code == apperr.Internal || apperr.IsDatabaseUnavailable(err) {
 		log.ErrorContext(r.Context(), "request failed", slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("error", err))
 	}
 	if code == apperr.Unauthenticated {

@@ -292,7 +292,7 @@ func (s *site) pageError(w http.ResponseWriter, r *http.Request, err error) {
 // pageErrorStatus is pageError with a status of the HTTP layer's own, such
 // as 405, that no domain error maps to.
 func (s *site) pageErrorStatus(w http.ResponseWriter, r *http.Request, status int, err error) {
-	if apperr.CodeOf(err) == apperr.Internal {
+	if apperr.CodeOf(err) == apperr.Internal || apperr.IsDatabaseUnavailable(err) {
 		s.log.ErrorContext(r.Context(), "page failed", slog.String("path", r.URL.Path), slog.Any("error", err))
 	}
 	l := s.locale(r)
@@ -306,6 +306,7 @@ func (s *site) pageErrorStatus(w http.ResponseWriter, r *http.Request, status in
 		httpx.WriteProblem(w, p)
 		return
 	}
+	httpx.SetRetryAfter(w, err)
 	s.render(w, r, status, "error", "", errorPage{Status: status, Heading: l.T("error.heading." + headingOf(status)), Message: l.ErrorText(err)})
 }
 
@@ -333,6 +334,10 @@ func headingOf(status int) string {
 		return "rate_limited"
 	case http.StatusUnauthorized:
 		return "sign_in"
+	case http.StatusServiceUnavailable:
+		// A dependency did not answer (the database, the stations):
+		// not something that went wrong for good.
+		return "unavailable"
 	}
 	return "internal"
 }
@@ -355,12 +360,32 @@ func (s *site) pageCaller(r *http.Request) (identity.Caller, bool) {
 	}
 	c, err := s.accounts.SessionCaller(r.Context(), token)
 	if err != nil {
-		if apperr.CodeOf(err) == apperr.Internal {
+		if apperr.CodeOf(err) == apperr.Internal || apperr.IsDatabaseUnavailable(err) {
 			s.log.ErrorContext(r.Context(), "read page session", slog.Any("error", err))
 		}
 		return identity.Caller{}, false
 	}
 	return c, true
+}
+
+// sessionUnread is the error that kept r's session from being read, the
+// auth middleware's (httpx.SessionUnread) or, where it did not run, a read
+// of its own; nil when the session was read or there is none.
+func (s *site) sessionUnread(r *http.Request) error {
+	if err := httpx.SessionUnread(r); err != nil {
+		return err
+	}
+	if _, ok := identity.CallerFrom(r.Context()); ok || s.accounts == nil {
+		return nil
+	}
+	token := pageSessionToken(r)
+	if token == "" {
+		return nil
+	}
+	if _, err := s.accounts.SessionCaller(r.Context(), token); apperr.CodeOf(err) == apperr.Internal || apperr.IsDatabaseUnavailable(err) {
+		return err
+	}
+	return nil
 }
 
 // signedOutKey marks a request whose session ended while it ran (logout,
@@ -377,6 +402,13 @@ func (s *site) signedIn(h pageHandler, roles ...identity.Role) http.HandlerFunc 
 	return func(w http.ResponseWriter, r *http.Request) {
 		c, ok := s.pageCaller(r)
 		if !ok {
+			if err := s.sessionUnread(r); err != nil {
+				// The session could not be read: the person may well be
+				// signed in, and a login page would not help them. The
+				// page says the service is not answering.
+				s.pageError(w, r, err)
+				return
+			}
 			if r.Method == http.MethodGet || r.Method == http.MethodHead {
 				http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 				return
