@@ -121,7 +121,9 @@ func (c *Client) CreateIntent(ctx context.Context, amount int64, metadata map[st
 		if errors.As(err, &se) && se.Type == stripe.ErrorTypeIdempotency {
 			return Intent{}, apperr.Wrap(err, apperr.Conflict, "This idempotency key was already used for another payment.")
 		}
-		return Intent{}, apperr.Wrap(err, apperr.Unavailable, "The card payment could not be started; please try again.")
+		e := apperr.Wrap(err, apperr.Unavailable, "The card payment could not be started: nothing was charged. Please try again later.")
+		e.Reason = ReasonStartUnavailable
+		return Intent{}, e
 	}
 	return fromStripe(pi), nil
 }
@@ -129,6 +131,22 @@ func (c *Client) CreateIntent(ctx context.Context, amount int64, metadata map[st
 func fromStripe(pi *stripe.PaymentIntent) Intent {
 	return Intent{ID: pi.ID, ClientSecret: pi.ClientSecret, Status: string(pi.Status), Amount: pi.Amount,
 		AmountReceived: pi.AmountReceived, Currency: string(pi.Currency), Metadata: pi.Metadata}
+}
+
+// The reasons of the Unavailable errors a buyer meets when Stripe does not
+// answer, so that a page can say in its language that nothing was charged
+// (or changed) and that a retry later may do.
+const (
+	ReasonStartUnavailable  = "card_payment_unavailable"
+	ReasonCancelUnavailable = "card_cancel_unavailable"
+)
+
+// cancelUnavailable is a cancel that Stripe did not answer (or answered
+// with its own failure): nothing changed, the card payment still stands.
+func cancelUnavailable(err error) error {
+	e := apperr.Wrap(err, apperr.Unavailable, "The card payment could not be canceled now, so nothing changed; please try again later.")
+	e.Reason = ReasonCancelUnavailable
+	return e
 }
 
 // CancelIntent cancels a PaymentIntent at Stripe. Stripe never charges a
@@ -152,7 +170,7 @@ func (c *Client) CancelIntent(ctx context.Context, paymentIntentID string) error
 	var se *stripe.Error
 	if !errors.As(err, &se) || se.HTTPStatusCode == 0 || se.HTTPStatusCode == http.StatusTooManyRequests || se.HTTPStatusCode >= 500 ||
 		se.Type == stripe.ErrorTypeAPI || se.HTTPStatusCode == http.StatusUnauthorized {
-		return apperr.Wrap(err, apperr.Unavailable, "The card payment could not be canceled now; please try again.")
+		return cancelUnavailable(err)
 	}
 	if se.Code == stripe.ErrorCodePaymentIntentUnexpectedState {
 		status := stripe.PaymentIntentStatus("")
@@ -165,8 +183,7 @@ func (c *Client) CancelIntent(ctx context.Context, paymentIntentID string) error
 			gp.Context = ctx
 			pi, gerr := c.intents.Get(paymentIntentID, gp)
 			if gerr != nil {
-				return apperr.Wrap(fmt.Errorf("read payment intent %s after a refused cancel: %w", paymentIntentID, gerr),
-					apperr.Unavailable, "The card payment could not be canceled now; please try again.")
+				return cancelUnavailable(fmt.Errorf("read payment intent %s after a refused cancel: %w", paymentIntentID, gerr))
 			}
 			status = pi.Status
 		}
