@@ -45,6 +45,12 @@ type orderPage struct {
 	Expired bool
 	// CardPending: a card payment started; the webhook decides.
 	CardPending bool
+	// CardHoldRanOut: a card payment started and the hold ran out before
+	// Stripe confirmed it (the buyer left the card form, Stripe did not
+	// answer): its seats are anyone's again, a confirmation issues the
+	// tickets only if they are still free (else the card is refunded),
+	// and the card payment cannot be taken up again (hold_expired).
+	CardHoldRanOut bool
 	// SwitchFromCard: a started card payment may still give way to credit
 	// or to giving the seats up (the hub cancels it at Stripe first; if
 	// Stripe will not, the card payment decides).
@@ -123,6 +129,7 @@ func (s *theatrePages) orderPageFor(ctx context.Context, l *locale, c identity.C
 	switch {
 	case o.Status == ticketing.OrderHeld && o.PaymentIntentID != "":
 		page.CardPending = true
+		page.CardHoldRanOut = !now.Before(o.HoldExpiresAt)
 		page.SwitchFromCard = s.ticketing.CardCancelable()
 	case o.Status == ticketing.OrderHeld && (page.Performance.Status != ticketing.PerformanceScheduled || !now.Before(page.Performance.SalesClose)):
 		page.SalesClosed = true
