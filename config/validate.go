@@ -28,6 +28,8 @@ func (c Config) Validate() error {
 	}
 	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
 		errs = append(errs, fmt.Errorf("%s %s: must start with postgres:// or postgresql:// (leave it empty for the embedded SQLite file)", c.NameOf("CITYHUB_DATABASE_URL"), Redact(c.DatabaseURL)))
+	} else if c.DatabaseURL != "" && atInDatabaseHost(c.DatabaseURL) {
+		errs = append(errs, fmt.Errorf("%s %s: %s", c.NameOf("CITYHUB_DATABASE_URL"), Redact(c.DatabaseURL), atInDatabaseHostMsg))
 	}
 	if c.MQTTURL != "" {
 		if err := CheckBrokerURL(c.NameOf("CITYHUB_MQTT_URL"), c.MQTTURL); err != nil {
@@ -440,4 +442,28 @@ func unparsableURL(raw string) string {
 	default:
 		return "it is not a valid URL: a password's characters other than letters, digits and -._~ must be percent-encoded"
 	}
+}
+
+const atInDatabaseHostMsg = "an @ in the host: a password holding @ must be percent-encoded (%40), or the driver takes the password's end for the host name, looks it up and prints it"
+
+// atInDatabaseHost says whether a postgres:// URL holds a second @ before
+// its path or query. The driver reads its user and password as libpq does,
+// up to the first @ (url.Parse takes the last), so the rest of a password
+// holding an unescaped @ becomes the host: it would be sent to the DNS
+// resolver and written, whole, in the connection error Redact cannot know
+// to mask.
+func atInDatabaseHost(s string) bool {
+	_, rest, ok := strings.Cut(s, "://")
+	if !ok {
+		return false
+	}
+	i := strings.IndexAny(rest, "@/")
+	if i < 0 || rest[i] != '@' {
+		return false
+	}
+	host := rest[i+1:]
+	if j := strings.IndexAny(host, "/?"); j >= 0 {
+		host = host[:j]
+	}
+	return strings.Contains(host, "@")
 }

@@ -226,6 +226,34 @@ func TestValidateRefusesAnAtAfterTheHost(t *testing.T) {
 	}
 }
 
+// A database password holding an unescaped @ is refused by name, the
+// password masked: the driver splits the URL at its first @, so the
+// password's end was looked up as the host and printed in the error.
+func TestValidateRefusesAnAtInTheDatabaseHost(t *testing.T) {
+	for _, v := range []string{
+		"postgres://cityhub:pa@S3cretPW@db.example:5432/cityhub",
+		"postgresql://cityhub:pa@S3cretPW@db.example",
+		"postgres://cityhub:pa@S3cretPW@db.example?sslmode=require",
+	} {
+		_, err := Parse("serve", nil, env(map[string]string{"CITYHUB_DATABASE_URL": v}), io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "CITYHUB_DATABASE_URL") || !strings.Contains(err.Error(), "%40") {
+			t.Errorf("%s: %v, want it refused for the @ in the host", v, err)
+		}
+		if err != nil && strings.Contains(err.Error(), "S3cretPW") {
+			t.Errorf("%s: the error shows the password: %v", v, err)
+		}
+	}
+	for _, v := range []string{
+		"postgres://cityhub:pa%40S3cretPW@db.example:5432/cityhub",
+		"postgres://db.example/cityhub?password=pa@S3cretPW",
+		"postgres://cityhub@db.example/cityhub?options=a@b",
+	} {
+		if _, err := Parse("serve", nil, env(map[string]string{"CITYHUB_DATABASE_URL": v}), io.Discard); err != nil {
+			t.Errorf("%s refused: %v", v, err)
+		}
+	}
+}
+
 // A topic root or share group refused only for its length says the
 // length: a root of valid characters was refused with a message listing
 // the characters alone, which the operator's value already kept to.
