@@ -50,6 +50,7 @@ type Tx interface {
 	// can never be recorded).
 	ClaimMail(ctx context.Context, claim string, now, leaseUntil time.Time, limit, maxAttempts int) ([]mail.Message, error)
 	// FinishMail writes m's state, next attempt, last error and sent time,
+	// and, when m was sent, its text and HTML (its links' tokens hidden),
 	// only while m is still sending under m.Claim; false when another claim
 	// took it over (the lease ran out).
 	FinishMail(ctx context.Context, m mail.Message) (bool, error)

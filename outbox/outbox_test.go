@@ -282,6 +282,39 @@ func TestRolledBackMessageNeverSent(t *testing.T) {
 	})
 }
 
+// A sent e-mail's links reach its mailbox whole, and the outbox keeps them
+// with their tokens hidden: a database or a backup read later holds no live
+// reset or confirmation link, where the accounts keep only its hash.
+func TestSentMailKeepsNoLinkToken(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		ctx := context.Background()
+		to := mailtest.Recipient(t)
+		const link = "https://hub.example/password/reset?token=pr_S3cretLinkToken"
+		m := message(to, "reset")
+		m.Text += "\n" + link + "\n"
+		m.HTML += `<p><a href="` + link + `">` + link + `</a></p>`
+		id := enqueue(t, db, m)[0].ID
+		s := outbox.NewSender(db.Outbox(), transport(t, mailtest.SMTPURL()), outbox.SenderOptions{}, storetest.Logger(t))
+		if n, err := s.SendDue(ctx); err != nil || n != 1 {
+			t.Fatalf("SendDue = %d, %v", n, err)
+		}
+		got := mailtest.WaitReceived(t, to, 1, 10*time.Second)
+		if body := mailtest.Read(t, got[0].ID).Text; !strings.Contains(body, "pr_S3cretLinkToken") {
+			t.Fatalf("the e-mail arrived without its link: %q", body)
+		}
+		kept := read(t, db, id)
+		if kept.State != mail.StateSent {
+			t.Fatalf("state = %s, want sent", kept.State)
+		}
+		for _, body := range []string{kept.Text, kept.HTML} {
+			if strings.Contains(body, "pr_S3cretLinkToken") || !strings.Contains(body, "token="+mail.Hidden) {
+				t.Errorf("the outbox keeps %q, want the link's token hidden", body)
+			}
+		}
+	})
+}
+
 // Two senders racing over one outbox deliver each message exactly once.
 func TestTwoSendersDeliverEachOnce(t *testing.T) {
 	t.Parallel()

@@ -308,6 +308,11 @@ func (s *Sender) finish(ctx context.Context, m mail.Message, sendErr error) {
 	switch {
 	case sendErr == nil:
 		m.State, m.SentAt, m.LastError = mail.StateSent, now, ""
+		// Its links' tokens have reached their mailbox and have no reader
+		// here any more: kept, the outbox (and every backup of it) would
+		// hold a live reset or confirmation link in clear, where the
+		// accounts keep only its hash.
+		m = mail.WithoutLinkTokens(m)
 		log.InfoContext(ctx, "e-mail sent")
 	case IsPermanent(sendErr) || m.Attempts >= s.opts.MaxAttempts:
 		m.State, m.LastError = mail.StateFailed, trim(sendErr.Error())

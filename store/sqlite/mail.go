@@ -115,9 +115,10 @@ func (tx *Tx) mailAttachments(ctx context.Context, id string, data bool) ([]mail
 
 // FinishMail implements outbox.Tx.
 func (tx *Tx) FinishMail(ctx context.Context, m mail.Message) (bool, error) {
-	res, err := tx.q.ExecContext(ctx, `UPDATE mail_outbox SET state = ?3, attempts = ?4, next_attempt_at = ?5, last_error = ?6, sent_at = ?7, claim = ''
+	res, err := tx.q.ExecContext(ctx, `UPDATE mail_outbox SET state = ?3, attempts = ?4, next_attempt_at = ?5, last_error = ?6, sent_at = ?7, claim = '',
+		body_text = CASE WHEN ?3 = 'sent' THEN ?8 ELSE body_text END, body_html = CASE WHEN ?3 = 'sent' THEN ?9 ELSE body_html END
 		WHERE id = ?1 AND claim = ?2 AND state = 'sending'`,
-		m.ID, m.Claim, m.State, m.Attempts, toMicros(m.NextAttemptAt), m.LastError, nullMicros(m.SentAt))
+		m.ID, m.Claim, m.State, m.Attempts, toMicros(m.NextAttemptAt), m.LastError, nullMicros(m.SentAt), m.Text, m.HTML)
 	if err != nil {
 		return false, wrap("finish mail", err)
 	}
