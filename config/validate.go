@@ -387,12 +387,12 @@ func validTopicPart(s string, slashes bool) bool {
 func checkTilesURL(raw string) error {
 	for _, p := range []string{"{z}", "{x}", "{y}"} {
 		if !strings.Contains(raw, p) {
-			return fmt.Errorf("%q: want a URL template with {z}, {x} and {y}", raw)
+			return fmt.Errorf("%q: want a URL template with {z}, {x} and {y}", Redact(raw))
 		}
 	}
 	u, err := url.Parse(strings.ReplaceAll(raw, "{s}", "a"))
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || strings.ContainsAny(u.Host, "{} '\";") || u.User != nil {
-		return fmt.Errorf("%q: want an http(s) URL template such as %s", raw, DefaultMapTilesURL)
+		return fmt.Errorf("%q: want an http(s) URL template such as %s", Redact(raw), DefaultMapTilesURL)
 	}
 	return nil
 }

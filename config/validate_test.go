@@ -254,6 +254,23 @@ func TestValidateRefusesAnAtInTheDatabaseHost(t *testing.T) {
 	}
 }
 
+// A map tiles URL refused for the user and password in it names the
+// setting with the password masked, as every URL setting's error does.
+func TestTilesURLRefusalMasksItsPassword(t *testing.T) {
+	for _, v := range []string{
+		"https://maps:S3cretPW@tiles.example/{z}/{x}/{y}.png",
+		"https://maps:S3cretPW@tiles.example/map.png",
+	} {
+		_, err := Parse("serve", nil, env(map[string]string{"CITYHUB_MAP_TILES_URL": v}), io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "CITYHUB_MAP_TILES_URL") {
+			t.Errorf("%s: %v, want it refused by name", v, err)
+		}
+		if err != nil && strings.Contains(err.Error(), "S3cretPW") {
+			t.Errorf("%s: the error shows the password: %v", v, err)
+		}
+	}
+}
+
 // A topic root or share group refused only for its length says the
 // length: a root of valid characters was refused with a message listing
 // the characters alone, which the operator's value already kept to.
