@@ -114,7 +114,7 @@ func (n *NewAccount) Problems() []error {
 		n.Locale = Locales[0]
 	}
 	var out []error
-	for _, err := range []error{ValidateEmail(n.Email), validateName(n.Name), validateLocale(n.Locale), validatePassword(n.Password), ValidateGrants(n.Grants)} {
+	for _, err := range []error{ValidateEmail(n.Email), validateName(n.Name), validateLocale(n.Locale), validatePassword(n.Password, n.Email, n.Name), ValidateGrants(n.Grants)} {
 		if err != nil {
 			out = append(out, err)
 		}
@@ -162,13 +162,31 @@ func ValidateEmail(email string) error {
 	return nil
 }
 
-// validatePassword checks a new password's length. Invalid.
-func validatePassword(pw string) error {
+// validatePassword checks a new password: its length, then how easy it is
+// to guess knowing about, the words of its account (e-mail, name). Invalid.
+func validatePassword(pw string, about ...string) error {
+	if err := checkPasswordLength(pw); err != nil {
+		return err
+	}
+	return checkGuessable(pw, about...)
+}
+
+// checkPasswordLength is validatePassword's cheap part, judged before a
+// request costs anything more.
+func checkPasswordLength(pw string) error {
 	if utf8.RuneCountInString(pw) < MinPasswordLen {
 		return apperr.R(apperr.Invalid, "weak_password", "The password must be at least %d characters.", MinPasswordLen)
 	}
 	if len(pw) > MaxPasswordLen {
 		return apperr.R(apperr.Invalid, "bad_password", "The password must be at most %d bytes.", MaxPasswordLen)
+	}
+	return nil
+}
+
+// checkGuessable refuses a password too easy to guess (guessable).
+func checkGuessable(pw string, about ...string) error {
+	if guessable(pw, about...) {
+		return apperr.R(apperr.Invalid, "guessable_password", "This password is too easy to guess (a common password, a repeat, a sequence, a date, or your name or address): choose another, for example a few words that do not go together.")
 	}
 	return nil
 }

@@ -91,7 +91,7 @@ func (s *Service) ResetPassword(ctx context.Context, token, newPassword string) 
 	if len(token) > MaxTokenLen || !strings.HasPrefix(token, tokenPrefix[PurposeReset]) {
 		return errBadEmailToken
 	}
-	if err := validatePassword(newPassword); err != nil {
+	if err := checkPasswordLength(newPassword); err != nil {
 		return err
 	}
 	err := s.store.View(ctx, func(tx Tx) error {
@@ -102,8 +102,13 @@ func (s *Service) ResetPassword(ctx context.Context, token, newPassword string) 
 		if err != nil {
 			return fmt.Errorf("read e-mail token: %w", err)
 		}
-		_, err = s.resetAccount(ctx, tx.AccountByID, t)
-		return err
+		a, err := s.resetAccount(ctx, tx.AccountByID, t)
+		if err != nil {
+			return err
+		}
+		// Judged once the token is known good: the estimate costs
+		// milliseconds, which made-up tokens must not buy.
+		return checkGuessable(newPassword, a.Email, a.Name)
 	})
 	if err != nil {
 		return err
@@ -204,11 +209,14 @@ func (s *Service) checkCurrentPassword(ctx context.Context, c Caller, password, 
 // address is told. Invalid for a weak new password or (reason
 // wrong_password) a wrong current one; RateLimited as a login.
 func (s *Service) ChangePassword(ctx context.Context, c Caller, current, next, ip string) error {
-	if err := validatePassword(next); err != nil {
+	if err := checkPasswordLength(next); err != nil {
 		return err
 	}
 	a, err := s.checkCurrentPassword(ctx, c, current, ip)
 	if err != nil {
+		return err
+	}
+	if err := checkGuessable(next, a.Email, a.Name); err != nil {
 		return err
 	}
 	hash := s.hash(next)

@@ -132,7 +132,7 @@ var hintBounds = map[string]int{"password": identity.MinPasswordLen, "new_passwo
 // goes next to it.
 var accountReasonField = map[string]string{
 	"bad_email": "email", "bad_name": "name", "bad_locale": "locale", "weak_password": "password", "bad_password": "password",
-	"wrong_password": "current", "same_email": "new_email",
+	"guessable_password": "password", "wrong_password": "current", "same_email": "new_email",
 }
 
 // problemText is the message for err in l: the catalogue's, by reason.

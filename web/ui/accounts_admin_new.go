@@ -20,7 +20,7 @@ type newAccountPage struct {
 var newAccountFields = []string{"name", "email", "password", "locale"}
 
 var newAccountFieldOf = map[string]string{
-	"bad_email": "email", "email_taken": "email", "bad_name": "name", "weak_password": "password", "bad_password": "password", "bad_locale": "locale",
+	"bad_email": "email", "email_taken": "email", "bad_name": "name", "weak_password": "password", "guessable_password": "password", "bad_password": "password", "bad_locale": "locale",
 }
 
 // Password is a password input of the form: never filled with what was

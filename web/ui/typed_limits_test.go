@@ -237,7 +237,7 @@ func TestAccountWordsNameTheChecksBounds(t *testing.T) {
 			{"a password too short, on the accounts page", refusalText(l, weak, "accadmin.reason."), map[string]string{"it": "La password deve avere almeno %s caratteri.", "en": "The password must be at least %s characters."}[lang]},
 			{"a search too long", refusalText(l, search, "accadmin.reason."), map[string]string{"it": "Il testo da cercare è troppo lungo (al massimo %s caratteri).", "en": "The search text is too long (%s characters at most)."}[lang]},
 			{"a page too large", refusalText(l, page, "accadmin.reason."), map[string]string{"it": "Il numero di account per pagina va da 1 a %s.", "en": "The number of accounts per page is 1 to %s."}[lang]},
-			{"the new password's hint", input(l, "new_password", "password", "new-password", "").Hint, map[string]string{"it": "Almeno %s caratteri.", "en": "At least %s characters."}[lang]},
+			{"the new password's hint", input(l, "new_password", "password", "new-password", "").Hint, map[string]string{"it": "Almeno %s caratteri, e non facile da indovinare.", "en": "At least %s characters, and not easy to guess."}[lang]},
 		} {
 			bound := map[string]int{"a search too long": identity.MaxAccountSearchLen, "a page too large": identity.MaxAccountPage}[c.what]
 			if bound == 0 {
