@@ -449,8 +449,10 @@ func (s *Sim) loop() {
 
 func (s *Sim) publish(st *station, kind string, payload []byte, retained bool) {
 	tok := st.cli.Publish(s.topic(st.spec.ID, kind), 1, retained, payload)
-	if !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
-		s.log.Debug("publish failed", slog.String("station", st.spec.ID), slog.String("kind", kind), slog.Any("error", tok.Error()))
+	if !tok.WaitTimeout(5 * time.Second) {
+		s.log.Debug("publish not acknowledged within 5 s", slog.String("station", st.spec.ID), slog.String("kind", kind))
+	} else if err := tok.Error(); err != nil {
+		s.log.Debug("publish failed", slog.String("station", st.spec.ID), slog.String("kind", kind), slog.Any("error", err))
 	}
 }
 
