@@ -16,6 +16,8 @@ const (
 	PathForgotPassword = "/password/forgot"
 	// PathLogin is the login page.
 	PathLogin = "/login"
+	// PathContacts is the page saying how to reach the city's offices.
+	PathContacts = "/contatti"
 )
 
 // AccountLink is what the account e-mails tell: how long a link lasts, or

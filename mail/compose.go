@@ -83,6 +83,9 @@ type Composer struct {
 	text      map[string]*texttemplate.Template
 	now       func() time.Time
 	zone      *time.Location
+	// contact is the address people write to the city at
+	// (CITYHUB_CITY_EMAIL), empty when none is configured.
+	contact string
 }
 
 // NewComposer parses the embedded catalogues and templates once; a missing
@@ -155,6 +158,13 @@ func (c *Composer) SetCity(name string) {
 	}
 }
 
+// SetContact sets the address people write to the city at
+// (CITYHUB_CITY_EMAIL). The e-mails that tell of a change to an account
+// the person may not have made (a new password, a new address) say it, so
+// someone whose account was taken over knows where to turn; without it
+// they point at the contacts page. Call it before the composer is used.
+func (c *Composer) SetContact(email string) { c.contact = strings.TrimSpace(email) }
+
 // Link is the absolute URL of a page of the hub, for e-mails. A query in
 // pagePath (a token the page needs) is kept.
 func (c *Composer) Link(pagePath string) string {
@@ -178,7 +188,8 @@ func (c *Composer) Compose(kind string, r Recipient, pagePath string, data any, 
 	if _, ok := c.catalogs[lang]; !ok {
 		lang = Languages[0]
 	}
-	v := &view{lang: lang, zone: c.zone, msgs: c.catalogs[lang], Name: r.Name, Link: c.Link(pagePath), Data: data, Account: r.AccountID != ""}
+	v := &view{lang: lang, zone: c.zone, msgs: c.catalogs[lang], Name: r.Name, Link: c.Link(pagePath), Data: data, Account: r.AccountID != "",
+		Contact: c.contact, ContactsPage: c.Link(PathContacts)}
 	v.Lang = lang
 	v.City = fmt.Sprintf(v.msgs[cityKey], c.city)
 	v.Subject = v.T(kind+".subject", subjectArgs...)
@@ -226,6 +237,9 @@ type view struct {
 	// (Open311), whose owner has none: the footer then says why they got
 	// it, and no message offers what only an account can do.
 	Account bool
+	// Contact is the city's address for people (SetContact), empty when
+	// none is configured; ContactsPage is the hub's page of contacts.
+	Contact, ContactsPage string
 }
 
 // T is the catalogue's message for key, naming the city where it says

@@ -20,6 +20,7 @@ func newComposer(cfg config.Config) (*mail.Composer, error) {
 	}
 	composer.SetZone(cfg.TimeZone)
 	composer.SetCity(cfg.City.Name)
+	composer.SetContact(cfg.City.Email)
 	return composer, nil
 }
 
