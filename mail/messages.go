@@ -26,7 +26,11 @@ type Voucher struct {
 	Campaign   string
 	ValueCents int64
 	PercentOff int
-	ExpiresAt  time.Time
+	// MinSpendCents is the purchase the voucher needs at the till (the
+	// campaign's minimum), 0 for none: the shop refuses it below that, so
+	// the e-mails say it.
+	MinSpendCents int64
+	ExpiresAt     time.Time
 }
 
 // VoucherClaimed tells r that a voucher is in their wallet, linking to the

@@ -303,7 +303,7 @@ func (s *Service) claimedEmail(ctx context.Context, tx Tx, c identity.Caller, ca
 		return nil
 	}
 	m, err := s.mail.VoucherClaimed(mail.Recipient{AccountID: c.AccountID, Email: c.Email, Name: c.Name, Locale: c.Locale},
-		mail.Voucher{Campaign: camp.Name, ValueCents: v.ValueCents, PercentOff: camp.PercentOff, ExpiresAt: v.ExpiresAt})
+		mail.Voucher{Campaign: camp.Name, ValueCents: v.ValueCents, PercentOff: camp.PercentOff, MinSpendCents: camp.MinSpendCents, ExpiresAt: v.ExpiresAt})
 	if err != nil {
 		return fmt.Errorf("compose voucher e-mail: %w", err)
 	}

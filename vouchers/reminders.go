@@ -78,7 +78,7 @@ func (s *Service) remindBatch(ctx context.Context, within time.Duration) (sent i
 				continue
 			}
 			m, err := s.mail.VoucherExpiring(mail.Recipient{AccountID: a.ID, Email: a.Email, Name: a.Name, Locale: a.Locale},
-				mail.Voucher{Campaign: camp.Name, ValueCents: v.RemainingCents, PercentOff: camp.PercentOff, ExpiresAt: v.ExpiresAt})
+				mail.Voucher{Campaign: camp.Name, ValueCents: v.RemainingCents, PercentOff: camp.PercentOff, MinSpendCents: camp.MinSpendCents, ExpiresAt: v.ExpiresAt})
 			if err == nil {
 				_, err = mail.Enqueue(ctx, tx, m, now)
 				if err != nil && !apperr.Has(err, apperr.Invalid) {
