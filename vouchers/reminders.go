@@ -54,6 +54,13 @@ func (s *Service) remindBatch(ctx context.Context, within time.Duration) (sent i
 			if !ok {
 				continue // another reminder got there first
 			}
+			if v.ClaimedAt.After(v.ExpiresAt.Add(-within)) {
+				// Claimed when it already expired within the window: the
+				// claim's e-mail, written then, gave its last day, and a
+				// reminder would follow it within minutes saying the same.
+				// Marked, so it is not looked at again.
+				continue
+			}
 			a, err := tx.AccountByID(ctx, v.AccountID)
 			if apperr.Has(err, apperr.NotFound) {
 				continue

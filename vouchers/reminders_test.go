@@ -113,3 +113,39 @@ func holdersWithMail(t *testing.T, f *fixture, db store.DB, emails ...string) *m
 	}
 	return c
 }
+
+// A voucher claimed when it already expires within the reminder's window
+// gets no reminder: the claim's e-mail gave its last day, and the
+// reminder came minutes after it saying the same. One claimed before the
+// window is reminded as ever.
+func TestNoExpiryReminderRightAfterTheClaim(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		f := newFixture(t, db)
+		c := holdersWithMail(t, f, db, "anna@example.org", "bruno@example.org")
+		f.svc.SendEmails(c)
+		camp := f.campaign(vouchers.Campaign{Name: "Ultimi giorni", BudgetCents: 10000, FaceValueCents: 1000})
+		early := citizen(1)
+		early.Email, early.Name, early.Locale = "anna@example.org", "Anna", "it"
+		f.claim(early, camp.ID)
+		f.clock.Add(camp.ValidUntil.Add(-48 * time.Hour).Sub(f.clock.Now()))
+		late := citizen(2)
+		late.Email, late.Name, late.Locale = "bruno@example.org", "Bruno", "it"
+		f.claim(late, camp.ID)
+		if n, err := f.svc.RemindExpiring(f.ctx, 3*24*time.Hour); err != nil || n != 1 {
+			t.Fatalf("reminders: %d, %v; want the one voucher claimed before the window", n, err)
+		}
+		page, err := outbox.NewService(db.Outbox()).List(f.ctx, admin, "", "", 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range page.Messages {
+			if m.Kind == mail.KindVoucherExpiring && m.To != "anna@example.org" {
+				t.Errorf("a reminder went to %s, who claimed the voucher inside the window:\n%s", m.To, m.Text)
+			}
+		}
+		if n, err := f.svc.RemindExpiring(f.ctx, 3*24*time.Hour); err != nil || n != 0 {
+			t.Fatalf("again: %d reminders, %v", n, err)
+		}
+	})
+}
