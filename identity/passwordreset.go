@@ -228,3 +228,40 @@ func (s *Service) ChangePassword(ctx context.Context, c Caller, current, next, i
 		return s.passwordChanged(ctx, tx, a, "account.password_change", true, now)
 	})
 }
+
+// EmailLinkWorks reports whether an e-mailed link's token would still be
+// taken, without spending it: nil when it would, Invalid (reason
+// invalid_token) when it is unknown, used, expired, superseded, or of an
+// account no longer active or (a sign-up's or a reset's link) whose
+// address changed since. The link's page asks it before showing its form,
+// so a person who opens an old link learns so at once, not after typing a
+// new password twice. A change of address's token is not judged by who
+// is signed in here: ConfirmEmail does that when it is used.
+func (s *Service) EmailLinkWorks(ctx context.Context, token string) error {
+	purpose := ""
+	for p, prefix := range tokenPrefix {
+		if len(token) <= MaxTokenLen && strings.HasPrefix(token, prefix) {
+			purpose = p
+		}
+	}
+	if purpose == "" {
+		return errBadEmailToken
+	}
+	return s.store.View(ctx, func(tx Tx) error {
+		t, err := tx.EmailTokenByHash(ctx, secretHash(token), purpose, s.now())
+		if apperr.Has(err, apperr.NotFound) {
+			return errBadEmailToken
+		}
+		if err != nil {
+			return fmt.Errorf("read e-mail token: %w", err)
+		}
+		a, err := tx.AccountByID(ctx, t.AccountID)
+		if err != nil && !apperr.Has(err, apperr.NotFound) {
+			return fmt.Errorf("read account: %w", err)
+		}
+		if err != nil || !a.Active() || (purpose != PurposeChangeEmail && NormalizeEmail(a.Email) != NormalizeEmail(t.Email)) {
+			return errBadEmailToken
+		}
+		return nil
+	})
+}

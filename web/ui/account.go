@@ -24,6 +24,7 @@ type AccountFlows interface {
 	ConfirmEmail(ctx context.Context, c identity.Caller, token string) (identity.Account, error)
 	RequestPasswordReset(ctx context.Context, email string) error
 	ResetPassword(ctx context.Context, token, newPassword string) error
+	EmailLinkWorks(ctx context.Context, token string) error
 	ChangePassword(ctx context.Context, c identity.Caller, current, next, ip string) error
 	RequestEmailChange(ctx context.Context, c identity.Caller, password, newEmail, ip string) error
 	RequestEmailChangeWithSPID(ctx context.Context, c identity.Caller, ext identity.ExternalIdentity, newEmail, ip string) error

@@ -62,6 +62,9 @@ func (a *accountPages) handleResetPage(w http.ResponseWriter, r *http.Request) {
 		a.badToken(w, r, "reset")
 		return
 	}
+	if !a.linkWorks(w, r, token, "reset") {
+		return
+	}
 	a.render(w, r, http.StatusOK, "account_reset", "", a.resetForm(r, token))
 }
 
