@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"net/http"
 	"strings"
 
@@ -12,18 +13,23 @@ import (
 type forgotPage struct {
 	Email field
 	Error string
+	// Key is the form's own (anonymousFormOnce): sent twice, it e-mails
+	// one link.
+	Key string
 }
 
 func (a *accountPages) handleForgotPage(w http.ResponseWriter, r *http.Request) {
-	a.render(w, r, http.StatusOK, "account_forgot", "login", forgotPage{Email: input(a.locale(r), "email", "email", "email", "")})
+	a.render(w, r, http.StatusOK, "account_forgot", "login", forgotPage{Email: input(a.locale(r), "email", "email", "email", ""), Key: formKey(r)})
 }
 
 // handleForgot asks identity for a reset link; the next page says the same
 // whether or not the address has an account.
 func (a *accountPages) handleForgot(w http.ResponseWriter, r *http.Request) {
 	l := a.locale(r)
-	p := forgotPage{Email: input(l, "email", "email", "email", strings.TrimSpace(r.PostFormValue("email")))}
-	if err := a.flows.RequestPasswordReset(r.Context(), p.Email.Value); err != nil {
+	p := forgotPage{Email: input(l, "email", "email", "email", strings.TrimSpace(r.PostFormValue("email"))), Key: formKey(r)}
+	err := a.anonymousFormOnce(r.Context(), "password_forgot", p.Key, p.Email.Value,
+		func(ctx context.Context) error { return a.flows.RequestPasswordReset(ctx, p.Email.Value) })
+	if err != nil {
 		top, ok := formProblem(l, err, []*field{&p.Email})
 		if !ok {
 			a.pageError(w, r, err)

@@ -1,12 +1,14 @@
 package ui
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
 
 	"cityhub/apperr"
 	"cityhub/identity"
+	"cityhub/ids"
 	"cityhub/web/httpx"
 )
 
@@ -17,6 +19,9 @@ type signupPage struct {
 	Privacy               bool
 	PrivacyError          string
 	Error                 string
+	// Key is the form's own (anonymousFormOnce): sent twice, it signs up
+	// and e-mails once.
+	Key string
 }
 
 func (a *accountPages) signupForm(r *http.Request) *signupPage {
@@ -27,11 +32,21 @@ func (a *accountPages) signupForm(r *http.Request) *signupPage {
 		Password: input(l, "password", "password", "new-password", ""),
 		Locale:   r.PostFormValue("locale"),
 		Privacy:  r.PostFormValue("privacy") == "1",
+		Key:      formKey(r),
 	}
 	if !supportedLanguage(p.Locale) {
 		p.Locale = l.Lang
 	}
 	return p
+}
+
+// formKey is a form's one-time key as posted, or a fresh one for a form
+// shown anew.
+func formKey(r *http.Request) string {
+	if k := strings.TrimSpace(r.PostFormValue("key")); k != "" {
+		return k
+	}
+	return ids.Token(12)
 }
 
 // handleSignupPage shows the sign-up form; a signed-in person goes on.
@@ -66,7 +81,11 @@ func (a *accountPages) handleSignup(w http.ResponseWriter, r *http.Request) {
 		again(http.StatusBadRequest)
 		return
 	}
-	err := a.flows.SignUp(r.Context(), n)
+	// The password is no part of what tells a request again: it is not
+	// to be hashed into the scope, and the address, name and language
+	// say enough.
+	err := a.anonymousFormOnce(r.Context(), "signup", p.Key, struct{ Email, Name, Locale string }{n.Email, n.Name, n.Locale},
+		func(ctx context.Context) error { return a.flows.SignUp(ctx, n) })
 	if err != nil {
 		top, ok := formProblem(l, err, []*field{&p.Email, &p.Name, &p.Password})
 		if !ok {

@@ -2,6 +2,11 @@ package ui
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
 	"net/http"
 
 	"cityhub/apperr"
@@ -51,4 +56,31 @@ func (s *site) formOnce(ctx context.Context, scope, key string, request any, do 
 		return "", apperr.E(apperr.Internal, "a form's first answer was not kept")
 	}
 	return string(ans.Body), nil
+}
+
+// anonymousFormOnce is formOnce for a form sent without a sign-in (the
+// sign-up, a password reset's request), whose e-mail goes out at once: a
+// double press or a reload that posts again must not send a second one
+// (a "you already have an account" after the sign-up's own link, a second
+// reset link). Nothing tells such callers apart but what they send, so
+// each request is a scope of its own, as the API's keyed requests without
+// a sign-in are: the same request under the same key gets the first one's
+// answer, and another one under it (an address corrected after Back) runs
+// as new. The scope holds a keyed hash of the request (formHashKey),
+// never the address itself.
+func (s *site) anonymousFormOnce(ctx context.Context, form, key string, request any, do func(context.Context) error) error {
+	if s.answers == nil || key == "" {
+		return do(ctx)
+	}
+	b, err := json.Marshal(request)
+	if err != nil {
+		return fmt.Errorf("fingerprint the %s form: %w", form, err)
+	}
+	mac := hmac.New(sha256.New, s.formHashKey)
+	mac.Write([]byte(form))
+	mac.Write([]byte{0})
+	mac.Write(b)
+	scope := "page." + form + ":anonymous:" + hex.EncodeToString(mac.Sum(nil))
+	_, err = s.formOnce(ctx, scope, key, struct{}{}, func(ctx context.Context) (string, error) { return "", do(ctx) })
+	return err
 }

@@ -13,6 +13,7 @@ import (
 	"cityhub/config"
 	"cityhub/idem"
 	"cityhub/identity"
+	"cityhub/ids"
 	"cityhub/keyring"
 	"cityhub/mobility"
 	"cityhub/outbox"
@@ -124,6 +125,11 @@ func New(d Deps) *UI {
 		d.Pay.Secrets = stripepay.NewSecrets()
 	}
 	s := &site{log: d.Log, publicURL: d.PublicURL, zone: d.TimeZone, accounts: d.Accounts, pages: p, emailsSent: d.EmailsSent, answers: d.Pay.Answers}
+	if d.Keys != nil {
+		s.formHashKey = d.Keys.Secret(keyring.PurposeReplay, "cityhub page form fingerprint v1")
+	} else {
+		s.formHashKey = []byte(ids.Token(32))
+	}
 	u := &UI{site: s}
 	if d.Wallet != nil {
 		u.pay = &payPages{site: s, PagePay: d.Pay, wallet: d.Wallet}
@@ -197,6 +203,9 @@ type site struct {
 	// answers keeps the first result of a form sent with a key (formOnce);
 	// nil: each post runs.
 	answers *idem.Answering
+	// formHashKey keys the fingerprint of a form sent without a sign-in
+	// (anonymousFormOnce): the same on every replica, from the keyring.
+	formHashKey []byte
 	// routes are the routes the pages are registered on (Register): the
 	// language switch of a page answering a post returns to one that
 	// answers GET (returnPath).
