@@ -66,6 +66,9 @@ type ProposalAnswer struct {
 	ProposalID string
 	Title      string
 	Answer     string
+	// Own is set when the recipient wrote the proposal: "your proposal",
+	// not "a proposal you follow".
+	Own bool
 }
 
 // ProposalAnswered tells r, who follows a proposal, that the city answered

@@ -60,7 +60,7 @@ func (s *Service) notifyFollowers(ctx context.Context, tx Tx, p Proposal) error 
 			return fmt.Errorf("read follower: %w", err)
 		}
 		m, err := s.mail.ProposalAnswered(mail.Recipient{AccountID: a.ID, Email: a.Email, Name: a.Name, Locale: a.Locale},
-			mail.ProposalAnswer{ProposalID: p.ID, Title: p.Title, Answer: p.Answer})
+			mail.ProposalAnswer{ProposalID: p.ID, Title: p.Title, Answer: p.Answer, Own: a.ID == p.AuthorID})
 		if err := s.enqueue(ctx, tx, m, err, slog.String("proposal", p.ID), slog.String("account", a.ID)); err != nil {
 			return err
 		}

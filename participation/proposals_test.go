@@ -166,6 +166,11 @@ func TestProposalThresholdAnswerAndFollowers(t *testing.T) {
 		if !strings.Contains(to[carla.Email].HTML, "twenty &lt;b&gt;benches") || !strings.Contains(to[carla.Email].Text, "/proposals/"+p.ID) {
 			t.Fatalf("answer e-mail %+v", to[carla.Email])
 		}
+		// Its author reads of their own proposal, a follower of one they follow.
+		if !strings.Contains(to[anna.Email].Text, "alla tua proposta «More benches in Villa Comunale»") || strings.Contains(to[anna.Email].Text, "che segui") ||
+			!strings.Contains(to[carla.Email].Text, "che segui") || strings.Contains(to[carla.Email].Text, "tua proposta") {
+			t.Fatalf("the author's e-mail:\n%s\na follower's:\n%s", to[anna.Email].Text, to[carla.Email].Text)
+		}
 	})
 }
 
