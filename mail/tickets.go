@@ -37,6 +37,36 @@ type TicketsPurchase struct {
 	Tickets []TicketLine
 }
 
+// ticketImageName names the QR image of ticket t (the i-th) by its seat, in
+// the recipient's language ("biglietto-platea-b-12.png"), so that a buyer
+// of several can tell which to show at which seat; letters and digits of
+// the Latin alphabet only, as any mail program shows a file name.
+func ticketImageName(lang string, t TicketLine, i int) string {
+	word := "biglietto"
+	if lang == "en" {
+		word = "ticket"
+	}
+	var b strings.Builder
+	for _, part := range []string{t.Section, t.Row, fmt.Sprint(t.Number)} {
+		for _, r := range strings.ToLower(part) {
+			switch {
+			case r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
+				b.WriteRune(r)
+			case b.Len() > 0 && !strings.HasSuffix(b.String(), "-"):
+				b.WriteByte('-')
+			}
+		}
+		if b.Len() > 0 && !strings.HasSuffix(b.String(), "-") {
+			b.WriteByte('-')
+		}
+	}
+	seat := strings.Trim(b.String(), "-")
+	if t.Number == 0 || seat == "" {
+		seat = fmt.Sprint(i + 1)
+	}
+	return word + "-" + seat + ".png"
+}
+
 // TicketsPurchased is the receipt of a theatre order: each ticket's typed
 // code in the body and as a QR image attached, and the performance as a
 // calendar event (.ics), linking to the tickets page.
@@ -52,7 +82,7 @@ func (c *Composer) TicketsPurchased(r Recipient, p TicketsPurchase) (Message, er
 		if err != nil {
 			return Message{}, fmt.Errorf("mail: ticket qr: %w", err)
 		}
-		m.Attachments = append(m.Attachments, Attachment{Name: fmt.Sprintf("ticket-%d.png", i+1), ContentType: "image/png", Data: png})
+		m.Attachments = append(m.Attachments, Attachment{Name: ticketImageName(m.Locale, t, i), ContentType: "image/png", Data: png})
 	}
 	ends := p.EndsAt
 	if ends.IsZero() {

@@ -71,3 +71,30 @@ func TestICSFoldsOnCharacterBoundaries(t *testing.T) {
 }
 
 func utf8Valid(s string) bool { return strings.ToValidUTF8(s, "\uFFFD") == s }
+
+// A purchase of several tickets named their images ticket-1.png,
+// ticket-2.png: which to show at which seat was not said. Each is named by
+// its seat, in the recipient's language, in letters and digits a mail
+// program shows as they are.
+func TestTicketImagesNamedBySeat(t *testing.T) {
+	c := composer(t)
+	at := time.Date(2026, 12, 20, 19, 30, 0, 0, time.UTC)
+	lines := []mail.TicketLine{{Section: "Platea", Row: "B", Number: 7, Code: "ABCD-EFGH-JKLM", PriceCents: 2500},
+		{Section: "Galleria Nord", Row: "C/2", Number: 12, Code: "ABCD-EFGH-JKLN", PriceCents: 2500},
+		{Section: "Loggione è", Row: "", Number: 3, Code: "ABCD-EFGH-JKLP", PriceCents: 2500}}
+	for lang, want := range map[string][]string{
+		"it": {"biglietto-platea-b-7.png", "biglietto-galleria-nord-c-2-12.png", "biglietto-loggione-3.png"},
+		"en": {"ticket-platea-b-7.png", "ticket-galleria-nord-c-2-12.png", "ticket-loggione-3.png"},
+	} {
+		m, err := c.TicketsPurchased(mail.Recipient{Email: "anna@example.org", Locale: lang}, mail.TicketsPurchase{
+			OrderID: "ord_1", Title: "Natale a teatro", Venue: "Teatro Comunale", StartsAt: at, TotalCents: 7500, Tickets: lines})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, w := range want {
+			if got := m.Attachments[i].Name; got != w {
+				t.Errorf("%s: ticket %d's image named %q, want %q", lang, i+1, got, w)
+			}
+		}
+	}
+}
