@@ -37,9 +37,11 @@ var Languages = []string{"it", "en"}
 // Kinds of e-mail the hub composes; each has templates/<kind>.html and
 // templates/<kind>.txt and a "<kind>.subject" in every catalogue.
 const (
-	KindTopUpReceipt     = "topup_receipt"
-	KindVoucherClaimed   = "voucher_claimed"
-	KindReportStatus     = "report_status"
+	KindTopUpReceipt   = "topup_receipt"
+	KindVoucherClaimed = "voucher_claimed"
+	KindReportStatus   = "report_status"
+	// KindReportReceived acknowledges a report as it is made.
+	KindReportReceived   = "report_received"
 	KindProposalAnswered = "proposal_answered"
 	KindTicketsPurchased = "tickets_purchased"
 	KindOrderRefunded    = "order_refunded"
@@ -58,7 +60,7 @@ const (
 )
 
 // Kinds lists every kind, for the start-up check and tests.
-var Kinds = []string{KindTopUpReceipt, KindVoucherClaimed, KindReportStatus, KindProposalAnswered,
+var Kinds = []string{KindTopUpReceipt, KindVoucherClaimed, KindReportStatus, KindReportReceived, KindProposalAnswered,
 	KindTicketsPurchased, KindOrderRefunded, KindOrderVoidedDisputed, KindVoucherExpiring,
 	KindVerifyEmail, KindAccountExists, KindPasswordReset, KindPasswordChanged, KindEmailChange, KindEmailChanged}
 

@@ -28,6 +28,9 @@ func TestBodyAfterTheGreetingStartsAsTheLanguageWrites(t *testing.T) {
 		mail.KindReportStatus: {func(r mail.Recipient) (mail.Message, error) {
 			return c.ReportStatusChanged(r, mail.ReportStatus{ReportID: "rep_1", Category: "Buca", Status: "fixed", At: at, ReopenDays: 30})
 		}},
+		mail.KindReportReceived: {func(r mail.Recipient) (mail.Message, error) {
+			return c.ReportReceived(r, mail.ReportReceipt{ReportID: "rep_1", Category: "Buca", At: at})
+		}},
 		mail.KindProposalAnswered: {func(r mail.Recipient) (mail.Message, error) {
 			return c.ProposalAnswered(r, mail.ProposalAnswer{ProposalID: "prp_1", Title: "Più panchine", Answer: "Sì"})
 		}},

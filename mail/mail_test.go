@@ -81,6 +81,9 @@ func TestEveryKindInEveryLanguage(t *testing.T) {
 			case mail.KindReportStatus:
 				m, err = c.ReportStatusChanged(r, mail.ReportStatus{ReportID: "rep_1", Category: "Buca <i>stradale</i>", Status: "fixed", Note: "Riparata <script>", At: at, ReopenDays: 30})
 				link, amount = "https://servizi.comune.benevento.it/hub/reports/rep_1", map[string]string{"it": "risolta", "en": "fixed"}[lang]
+			case mail.KindReportReceived:
+				m, err = c.ReportReceived(r, mail.ReportReceipt{ReportID: "rep_1", Category: "Buca <i>stradale</i>", At: at})
+				link, amount = "https://servizi.comune.benevento.it/hub/reports/rep_1", map[string]string{"it": "Ti scriveremo", "en": "We will write"}[lang]
 			case mail.KindProposalAnswered:
 				m, err = c.ProposalAnswered(r, mail.ProposalAnswer{ProposalID: "prp_1", Title: "Più panchine", Answer: "Sì <b>entro</b> maggio"})
 				link, amount = "https://servizi.comune.benevento.it/hub/proposals/prp_1", "Più panchine"

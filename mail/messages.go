@@ -51,6 +51,20 @@ type ReportStatus struct {
 	ReopenDays int
 }
 
+// ReportReceipt is what the acknowledgement of a new report says.
+type ReportReceipt struct {
+	ReportID string
+	Category string
+	At       time.Time
+}
+
+// ReportReceived acknowledges to r the report they just made, linking to
+// its page, where its progress shows, and saying that each change of its
+// status is e-mailed too.
+func (c *Composer) ReportReceived(r Recipient, rr ReportReceipt) (Message, error) {
+	return c.Compose(KindReportReceived, r, "/reports/"+rr.ReportID, rr, rr.Category)
+}
+
 // ReportStatusChanged tells r, who made a report, that its status changed,
 // linking to the report's page.
 func (c *Composer) ReportStatusChanged(r Recipient, s ReportStatus) (Message, error) {

@@ -46,11 +46,19 @@ func TestReportStoryMailArrives(t *testing.T) {
 		tr, err := smtpmail.New(smtpmail.Config{URL: mailtest.SMTPURL(), From: mailtest.From, Timeout: 5 * time.Second}, storetest.Logger(t))
 		must(t, err)
 		sender := outbox.NewSender(db.Outbox(), tr, outbox.SenderOptions{}, storetest.Logger(t))
-		if sent, err := sender.SendDue(ctx); err != nil || sent != 1 {
+		// The report's receipt, then its new status.
+		if sent, err := sender.SendDue(ctx); err != nil || sent != 2 {
 			t.Fatalf("SendDue = %d, %v", sent, err)
 		}
-		got := mailtest.WaitReceived(t, to, 1, 10*time.Second)
-		m := mailtest.Read(t, got[0].ID)
+		got := mailtest.WaitReceived(t, to, 2, 10*time.Second)
+		var m mailtest.Message
+		for _, g := range got {
+			if r := mailtest.Read(t, g.ID); strings.HasPrefix(r.Subject, "La tua segnalazione") {
+				m = r
+			} else if r.Subject != "Segnalazione ricevuta: «Buca stradale»" || !strings.Contains(r.Text, "/reports/") {
+				t.Errorf("the receipt: %s\n%s", r.Subject, r.Text)
+			}
+		}
 		if m.Subject != "La tua segnalazione «Buca stradale»: risolta" || !strings.Contains(m.Text, "Riparata: asfalto <nuovo>.") ||
 			!strings.Contains(m.HTML, "asfalto &lt;nuovo&gt;") || strings.Contains(m.HTML, "<nuovo>") || !strings.Contains(m.Text, "/reports/"+r.ID) {
 			t.Fatalf("received %s\n%s\n%s", m.Subject, m.Text, m.HTML)

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"cityhub/apperr"
+	"cityhub/mail"
 	"cityhub/participation"
 	"cityhub/store"
 	"cityhub/store/storetest"
@@ -67,6 +68,16 @@ func TestSubmitReportWithKeyReplays(t *testing.T) {
 		must(t, err)
 		if len(v.Photos) != 1 {
 			t.Fatalf("the report has %d photos, want 1", len(v.Photos))
+		}
+		// One receipt a report, whatever its retries and races.
+		receipts := map[string]int{}
+		for _, m := range f.outbox(t) {
+			if m.Kind == mail.KindReportReceived {
+				receipts[m.To]++
+			}
+		}
+		if receipts[anna.Email] != 1 || receipts[bruno.Email] != 1 || receipts[carla.Email] != 1 || len(receipts) != 3 {
+			t.Fatalf("receipts %v, want one to each reporter", receipts)
 		}
 		// A bad key is refused before anything is made.
 		_, _, err = f.svc.SubmitReportWithKey(ctx, anna, "bad key", n)

@@ -19,26 +19,49 @@ func (s *Service) notifyReporter(ctx context.Context, tx Tx, r Report, ch Change
 	if s.mail == nil || ch.ActorID != "" && ch.ActorID == r.ReporterID {
 		return nil
 	}
+	rcpt, ok, err := reporterRecipient(ctx, tx, r)
+	if err != nil || !ok {
+		return err
+	}
+	k := s.cat.CategoryOrCode(r.Category)
+	m, err := s.mail.ReportStatusChanged(rcpt, mail.ReportStatus{ReportID: r.ID, Category: k.Name(rcpt.Locale), Status: ch.To,
+		Note: ch.Note, At: ch.At, ReopenDays: int(s.set.ReopenPeriod / (24 * time.Hour))})
+	return s.enqueue(ctx, tx, m, err, slog.String("report", r.ID))
+}
+
+// acknowledgeReport enqueues, in tx, the e-mail telling a report's
+// reporter that it was received, as notifyReporter tells of its changes.
+func (s *Service) acknowledgeReport(ctx context.Context, tx Tx, r Report) error {
+	if s.mail == nil {
+		return nil
+	}
+	rcpt, ok, err := reporterRecipient(ctx, tx, r)
+	if err != nil || !ok {
+		return err
+	}
+	k := s.cat.CategoryOrCode(r.Category)
+	m, err := s.mail.ReportReceived(rcpt, mail.ReportReceipt{ReportID: r.ID, Category: k.Name(rcpt.Locale), At: r.CreatedAt})
+	return s.enqueue(ctx, tx, m, err, slog.String("report", r.ID))
+}
+
+// reporterRecipient is who a report's e-mails go to: its reporter's
+// account's address, or the address an app gave for them; false when
+// there is none to write to.
+func reporterRecipient(ctx context.Context, tx Tx, r Report) (mail.Recipient, bool, error) {
 	rcpt := mail.Recipient{Email: r.ReporterEmail, Name: r.ReporterName, Locale: r.Locale}
 	if r.ReporterID != "" {
 		a, err := tx.AccountByID(ctx, r.ReporterID)
 		// Gone, erased, or an address that is no one's (a SPID/CIE
 		// account's placeholder): nothing to send.
 		if apperr.Has(err, apperr.NotFound) || (err == nil && !a.Mailable()) {
-			return nil
+			return rcpt, false, nil
 		}
 		if err != nil {
-			return fmt.Errorf("read reporter: %w", err)
+			return rcpt, false, fmt.Errorf("read reporter: %w", err)
 		}
 		rcpt = mail.Recipient{AccountID: a.ID, Email: a.Email, Name: a.Name, Locale: a.Locale}
 	}
-	if rcpt.Email == "" {
-		return nil
-	}
-	k := s.cat.CategoryOrCode(r.Category)
-	m, err := s.mail.ReportStatusChanged(rcpt, mail.ReportStatus{ReportID: r.ID, Category: k.Name(rcpt.Locale), Status: ch.To,
-		Note: ch.Note, At: ch.At, ReopenDays: int(s.set.ReopenPeriod / (24 * time.Hour))})
-	return s.enqueue(ctx, tx, m, err, slog.String("report", r.ID))
+	return rcpt, rcpt.Email != "", nil
 }
 
 // notifyFollowers enqueues, in tx, one e-mail per follower of an answered

@@ -254,8 +254,14 @@ func TestAPIKeys(t *testing.T) {
 		// address the app gave.
 		_, err = f.svc.ChangeStatus(ctx, admin, r.ID, participation.StatusAcknowledged, "")
 		must(t, err)
-		if msgs := f.outbox(t); len(msgs) != 1 || msgs[0].To != "dario@example.org" || msgs[0].AccountID != "" {
-			t.Fatalf("e-mail to the app's reporter %+v", msgs)
+		msgs := f.outbox(t)
+		if len(msgs) != 2 || msgs[0].Kind != mail.KindReportStatus || msgs[1].Kind != mail.KindReportReceived {
+			t.Fatalf("e-mails to the app's reporter %+v, want the receipt and the status", msgs)
+		}
+		for _, m := range msgs {
+			if m.To != "dario@example.org" || m.AccountID != "" {
+				t.Fatalf("e-mail to the app's reporter %+v", m)
+			}
 		}
 	})
 }

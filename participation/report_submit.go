@@ -264,6 +264,9 @@ func (s *Service) submitTx(ctx context.Context, reporterID, locale, source strin
 			if err := tx.AppendReportChange(ctx, Change{ReportID: r.ID, At: now, ActorID: reporterID, Kind: ChangeCreated, To: StatusOpen}); err != nil {
 				return Report{}, fmt.Errorf("record report: %w", err)
 			}
+			if err := s.acknowledgeReport(ctx, tx, r); err != nil {
+				return Report{}, err
+			}
 			return r, s.audit(ctx, tx, identity.Caller{AccountID: reporterID}, "report.create", "report", r.ID, map[string]any{"source": source})
 		})
 	})

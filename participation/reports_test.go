@@ -56,8 +56,13 @@ func TestReportLifecycle(t *testing.T) {
 			t.Fatalf("timing %+v", v.Timing)
 		}
 		msgs := f.outbox(t)
-		if len(msgs) != 3 {
-			t.Fatalf("%d e-mails, want one per change: %+v", len(msgs), msgs)
+		if len(msgs) != 4 {
+			t.Fatalf("%d e-mails, want the receipt and one per change: %+v", len(msgs), msgs)
+		}
+		// The oldest acknowledges the report as it was made.
+		if got := msgs[3]; got.Kind != mail.KindReportReceived || got.To != bruno.Email || got.Locale != "en" ||
+			got.Subject != "Report received: “Pothole”" || !strings.Contains(got.Text, "/reports/"+r.ID) {
+			t.Fatalf("receipt %+v", got)
 		}
 		m := msgs[0] // newest: fixed
 		if m.Kind != mail.KindReportStatus || m.To != bruno.Email || m.Locale != "en" || m.AccountID != bruno.AccountID ||
@@ -78,7 +83,7 @@ func TestReportLifecycle(t *testing.T) {
 		if err != nil || got.Status != participation.StatusOpen {
 			t.Fatalf("Reopen = %+v, %v", got, err)
 		}
-		if n := len(f.outbox(t)); n != 3 {
+		if n := len(f.outbox(t)); n != 4 {
 			t.Fatalf("the reporter was e-mailed about their own reopening (%d e-mails)", n)
 		}
 		// Fixed again, then past the period: too late.

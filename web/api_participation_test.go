@@ -219,9 +219,11 @@ func TestParticipationReportFlow(t *testing.T) {
 				t.Fatalf("reports CSV: %s", csv)
 			}
 
-			// The reporter was e-mailed for each change, sees it fixed and reopens it.
-			if mails := wantOK(t, env.do(t, "GET", "/api/v1/admin/mail", admin, "")).Body.String(); strings.Count(mails, citizen.Email) != 2 {
-				t.Fatalf("want two e-mails to the reporter: %s", mails)
+			// The reporter was e-mailed the report's receipt and each
+			// change, sees it fixed and reopens it.
+			if mails := wantOK(t, env.do(t, "GET", "/api/v1/admin/mail", admin, "")).Body.String(); strings.Count(mails, citizen.Email) != 3 ||
+				strings.Count(mails, `"kind":"report_received"`) != 1 || strings.Count(mails, `"kind":"report_status"`) != 2 {
+				t.Fatalf("want the receipt and two e-mails of a status to the reporter: %s", mails)
 			}
 			if mine := wantOK(t, env.do(t, "GET", "/api/v1/me/reports", cit, "")).Body.String(); !strings.Contains(mine, `"status":"fixed"`) {
 				t.Fatalf("my reports: %s", mine)
