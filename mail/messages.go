@@ -49,6 +49,11 @@ type ReportStatus struct {
 	Note       string
 	At         time.Time
 	ReopenDays int
+	// MergedInto is the report a duplicate was merged into, whose page
+	// the e-mail links too (MergedIntoLink, set by ReportStatusChanged):
+	// the problem's progress shows there from now on.
+	MergedInto     string
+	MergedIntoLink string
 }
 
 // ReportReceipt is what the acknowledgement of a new report says.
@@ -71,6 +76,9 @@ func (c *Composer) ReportStatusChanged(r Recipient, s ReportStatus) (Message, er
 	v := &view{lang: r.Locale, msgs: c.catalogs[r.Locale]}
 	if v.msgs == nil {
 		v.msgs = c.catalogs[Languages[0]]
+	}
+	if s.MergedInto != "" {
+		s.MergedIntoLink = c.Link("/reports/" + s.MergedInto)
 	}
 	return c.Compose(KindReportStatus, r, "/reports/"+s.ReportID, s, s.Category, v.T("report_status.status."+s.Status))
 }

@@ -25,8 +25,16 @@ func (s *Service) notifyReporter(ctx context.Context, tx Tx, r Report, ch Change
 	}
 	k := s.cat.CategoryOrCode(r.Category)
 	m, err := s.mail.ReportStatusChanged(rcpt, mail.ReportStatus{ReportID: r.ID, Category: k.Name(rcpt.Locale), Status: ch.To,
-		Note: ch.Note, At: ch.At, ReopenDays: int(s.set.ReopenPeriod / (24 * time.Hour))})
+		Note: ch.Note, At: ch.At, ReopenDays: int(s.set.ReopenPeriod / (24 * time.Hour)), MergedInto: mergedInto(r, ch)})
 	return s.enqueue(ctx, tx, m, err, slog.String("report", r.ID))
+}
+
+// mergedInto is the report that ch merged r into, or "" for another change.
+func mergedInto(r Report, ch Change) string {
+	if ch.Kind != ChangeMerged {
+		return ""
+	}
+	return r.MergedInto
 }
 
 // acknowledgeReport enqueues, in tx, the e-mail telling a report's
