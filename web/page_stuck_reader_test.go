@@ -18,6 +18,10 @@ import (
 // The ride goes on (docs/mqtt.md); the operator's station page says the
 // bike listed there is out on a ride, where it showed the dock holding it
 // like any other; the rider's return at another station ends the ride.
+// Over MQTT the order of the station's status and the hub's record of the
+// ok varies, and the rule before this one ended the ride in only some of
+// the orders: the rule itself is held by mobility's
+// TestAReaderStuckOnTheReleasedBikeEndsNoRide, which fails on it in each.
 func TestOperatorSeesABikeListedWhileOnARide(t *testing.T) {
 	t.Parallel()
 	b := newBikePagesEnvWith(t, func(c *simulator.Config) { c.StuckReader = true })
