@@ -193,6 +193,7 @@ func (c *Composer) Compose(kind string, r Recipient, pagePath string, data any, 
 	v := &view{lang: lang, zone: c.zone, msgs: c.catalogs[lang], Name: r.Name, Link: c.Link(pagePath), Data: data, Account: r.AccountID != "",
 		Contact: c.contact, ContactsPage: c.Link(PathContacts)}
 	v.Lang = lang
+	v.AddressGiven = kind == KindVerifyEmail || kind == KindEmailChange
 	v.City = fmt.Sprintf(v.msgs[cityKey], c.city)
 	v.Subject = v.T(kind+".subject", subjectArgs...)
 	v.LinkLabel = v.T(kind + ".link")
@@ -239,6 +240,10 @@ type view struct {
 	// (Open311), whose owner has none: the footer then says why they got
 	// it, and no message offers what only an account can do.
 	Account bool
+	// AddressGiven: the e-mail goes to an address someone gave for an
+	// account (a sign-up's, or the new one of a change), which may not be
+	// its owner's: the footer says so, not "because you have an account".
+	AddressGiven bool
 	// Contact is the city's address for people (SetContact), empty when
 	// none is configured; ContactsPage is the hub's page of contacts.
 	Contact, ContactsPage string
