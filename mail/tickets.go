@@ -37,30 +37,16 @@ type TicketsPurchase struct {
 	Tickets []TicketLine
 }
 
-// ticketImageName names the QR image of ticket t (the i-th) by its seat, in
-// the recipient's language ("biglietto-platea-b-12.png"), so that a buyer
+// ticketImageName names the QR image of ticket t (the i-th) by its seat
+// after word, the catalogue's "tickets_purchased.file" in the recipient's
+// language ("biglietto-platea-b-12.png"), so that a buyer
 // of several can tell which to show at which seat; letters and digits of
 // the Latin alphabet only, as any mail program shows a file name.
-func ticketImageName(lang string, t TicketLine, i int) string {
-	word := "biglietto"
-	if lang == "en" {
-		word = "ticket"
-	}
-	var b strings.Builder
-	for _, part := range []string{t.Section, t.Row, fmt.Sprint(t.Number)} {
-		for _, r := range strings.ToLower(part) {
-			switch {
-			case r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
-				b.WriteRune(r)
-			case b.Len() > 0 && !strings.HasSuffix(b.String(), "-"):
-				b.WriteByte('-')
-			}
-		}
-		if b.Len() > 0 && !strings.HasSuffix(b.String(), "-") {
-			b.WriteByte('-')
-		}
-	}
-	seat := strings.Trim(b.String(), "-")
+func ticketImageName(word string, t TicketLine, i int) string {
+	words := strings.FieldsFunc(strings.ToLower(fmt.Sprintf("%s %s %d", t.Section, t.Row, t.Number)), func(r rune) bool {
+		return (r < 'a' || r > 'z') && (r < '0' || r > '9')
+	})
+	seat := strings.Join(words, "-")
 	if t.Number == 0 || seat == "" {
 		seat = fmt.Sprint(i + 1)
 	}
@@ -82,7 +68,7 @@ func (c *Composer) TicketsPurchased(r Recipient, p TicketsPurchase) (Message, er
 		if err != nil {
 			return Message{}, fmt.Errorf("mail: ticket qr: %w", err)
 		}
-		m.Attachments = append(m.Attachments, Attachment{Name: ticketImageName(m.Locale, t, i), ContentType: "image/png", Data: png})
+		m.Attachments = append(m.Attachments, Attachment{Name: ticketImageName(c.catalogs[m.Locale]["tickets_purchased.file"], t, i), ContentType: "image/png", Data: png})
 	}
 	ends := p.EndsAt
 	if ends.IsZero() {
