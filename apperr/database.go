@@ -26,6 +26,14 @@ func DatabaseUnavailable(cause error) error {
 	return &throttled{err: e, after: DatabaseRetryAfter}
 }
 
+// IsServerFault reports whether err is the server's failure rather than
+// the caller's: an internal error, or a database that did not answer. Such
+// an error is logged where it is answered; a caller's mistake is not. Nil
+// is no fault.
+func IsServerFault(err error) bool {
+	return err != nil && (CodeOf(err) == Internal || IsDatabaseUnavailable(err))
+}
+
 // IsDatabaseUnavailable reports whether err is DatabaseUnavailable's.
 func IsDatabaseUnavailable(err error) bool {
 	var e *Error

@@ -179,7 +179,7 @@ func Authenticate(auth Authenticator, log *slog.Logger, next http.Handler) http.
 			switch {
 			case err == nil:
 				r = r.WithContext(identity.WithCaller(r.Context(), c))
-			case apperr.CodeOf(err) == apperr.Internal || apperr.IsDatabaseUnavailable(err):
+			case apperr.IsServerFault(err):
 				// Not a session that ended: whether the person is signed
 				// in is unknown, which Caller and the pages say, rather
 				// than treating them as a visitor and asking them to log

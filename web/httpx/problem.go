@@ -78,7 +78,7 @@ func ErrTooLarge(limit int64) error {
 // their message to the client is generic.
 func WriteError(log *slog.Logger, w http.ResponseWriter, r *http.Request, err error) {
 	code := apperr.CodeOf(err)
-	if code == apperr.Internal || apperr.IsDatabaseUnavailable(err) {
+	if apperr.IsServerFault(err) {
 		log.ErrorContext(r.Context(), "request failed", slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("error", err))
 	}
 	if code == apperr.Unauthenticated {

@@ -292,7 +292,7 @@ func (s *site) pageError(w http.ResponseWriter, r *http.Request, err error) {
 // pageErrorStatus is pageError with a status of the HTTP layer's own, such
 // as 405, that no domain error maps to.
 func (s *site) pageErrorStatus(w http.ResponseWriter, r *http.Request, status int, err error) {
-	if apperr.CodeOf(err) == apperr.Internal || apperr.IsDatabaseUnavailable(err) {
+	if apperr.IsServerFault(err) {
 		s.log.ErrorContext(r.Context(), "page failed", slog.String("path", r.URL.Path), slog.Any("error", err))
 	}
 	l := s.locale(r)
@@ -345,47 +345,38 @@ func headingOf(status int) string {
 // pageCaller is the signed-in account, from the auth middleware when it has
 // run, else from the session cookie.
 func (s *site) pageCaller(r *http.Request) (identity.Caller, bool) {
-	if out, _ := r.Context().Value(signedOutKey{}).(bool); out {
-		return identity.Caller{}, false
-	}
-	if c, ok := identity.CallerFrom(r.Context()); ok {
-		return c, true
-	}
-	if s.accounts == nil {
-		return identity.Caller{}, false
-	}
-	token := pageSessionToken(r)
-	if token == "" {
-		return identity.Caller{}, false
-	}
-	c, err := s.accounts.SessionCaller(r.Context(), token)
-	if err != nil {
-		if apperr.CodeOf(err) == apperr.Internal || apperr.IsDatabaseUnavailable(err) {
-			s.log.ErrorContext(r.Context(), "read page session", slog.Any("error", err))
-		}
-		return identity.Caller{}, false
-	}
-	return c, true
+	c, ok, _ := s.readPageCaller(r)
+	return c, ok
 }
 
-// sessionUnread is the error that kept r's session from being read, the
-// auth middleware's (httpx.SessionUnread) or, where it did not run, a read
-// of its own; nil when the session was read or there is none.
-func (s *site) sessionUnread(r *http.Request) error {
-	if err := httpx.SessionUnread(r); err != nil {
-		return err
+// readPageCaller is pageCaller with the server's failure that kept the
+// session from being read (the auth middleware's, httpx.SessionUnread, or
+// its own read's, logged), nil when it was read or there is none: such a
+// person may well be signed in. The session is read once a call, and not
+// at all where the middleware failed to read it already.
+func (s *site) readPageCaller(r *http.Request) (identity.Caller, bool, error) {
+	if out, _ := r.Context().Value(signedOutKey{}).(bool); out {
+		return identity.Caller{}, false, nil
 	}
-	if _, ok := identity.CallerFrom(r.Context()); ok || s.accounts == nil {
-		return nil
+	if c, ok := identity.CallerFrom(r.Context()); ok {
+		return c, true, nil
+	}
+	if err := httpx.SessionUnread(r); err != nil {
+		return identity.Caller{}, false, err
+	}
+	if s.accounts == nil {
+		return identity.Caller{}, false, nil
 	}
 	token := pageSessionToken(r)
 	if token == "" {
-		return nil
+		return identity.Caller{}, false, nil
 	}
-	if _, err := s.accounts.SessionCaller(r.Context(), token); apperr.CodeOf(err) == apperr.Internal || apperr.IsDatabaseUnavailable(err) {
-		return err
+	c, err := s.accounts.SessionCaller(r.Context(), token)
+	if apperr.IsServerFault(err) {
+		s.log.ErrorContext(r.Context(), "read page session", slog.Any("error", err))
+		return identity.Caller{}, false, err
 	}
-	return nil
+	return c, err == nil, nil
 }
 
 // signedOutKey marks a request whose session ended while it ran (logout,
@@ -400,9 +391,9 @@ type pageHandler func(w http.ResponseWriter, r *http.Request, c identity.Caller)
 // shown 403 when signed in with other roles.
 func (s *site) signedIn(h pageHandler, roles ...identity.Role) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		c, ok := s.pageCaller(r)
+		c, ok, unread := s.readPageCaller(r)
 		if !ok {
-			if err := s.sessionUnread(r); err != nil {
+			if err := unread; err != nil {
 				// The session could not be read: the person may well be
 				// signed in, and a login page would not help them. The
 				// page says the service is not answering.
