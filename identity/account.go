@@ -95,18 +95,21 @@ type NewAccount struct {
 }
 
 // Validate trims the email and the name, defaults the locale, and checks
-// every field; Invalid with a reason naming the first bad one.
+// every field; Invalid with a reason naming the first bad one, then
+// whether the password is too easy to guess (guessable_password).
 func (n *NewAccount) Validate() error {
 	if problems := n.Problems(); len(problems) > 0 {
 		return problems[0]
 	}
-	return nil
+	return checkGuessable(n.Password, n.Email, n.Name)
 }
 
 // Problems trims and defaults as Validate does and returns the mistake of
 // every bad field, each as Validate would name it, in the order of a form:
 // e-mail, name, language, password, roles. A form shows them all at once
-// rather than one per attempt.
+// rather than one per attempt. Only the password's length is judged here:
+// how easy it is to guess costs milliseconds, which Validate spends once
+// the rest is right (and a sign-up once its address's limit let it in).
 func (n *NewAccount) Problems() []error {
 	n.Email = strings.TrimSpace(n.Email)
 	n.Name = strings.TrimSpace(n.Name)
@@ -114,7 +117,7 @@ func (n *NewAccount) Problems() []error {
 		n.Locale = Locales[0]
 	}
 	var out []error
-	for _, err := range []error{ValidateEmail(n.Email), validateName(n.Name), validateLocale(n.Locale), validatePassword(n.Password, n.Email, n.Name), ValidateGrants(n.Grants)} {
+	for _, err := range []error{ValidateEmail(n.Email), validateName(n.Name), validateLocale(n.Locale), checkPasswordLength(n.Password), ValidateGrants(n.Grants)} {
 		if err != nil {
 			out = append(out, err)
 		}
@@ -162,17 +165,8 @@ func ValidateEmail(email string) error {
 	return nil
 }
 
-// validatePassword checks a new password: its length, then how easy it is
-// to guess knowing about, the words of its account (e-mail, name). Invalid.
-func validatePassword(pw string, about ...string) error {
-	if err := checkPasswordLength(pw); err != nil {
-		return err
-	}
-	return checkGuessable(pw, about...)
-}
-
-// checkPasswordLength is validatePassword's cheap part, judged before a
-// request costs anything more.
+// checkPasswordLength checks a new password's length: the cheap part of
+// its checks, judged before a request costs anything more.
 func checkPasswordLength(pw string) error {
 	if utf8.RuneCountInString(pw) < MinPasswordLen {
 		return apperr.R(apperr.Invalid, "weak_password", "The password must be at least %d characters.", MinPasswordLen)

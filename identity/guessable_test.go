@@ -38,6 +38,11 @@ func TestGuessablePasswordsRefused(t *testing.T) {
 			t.Errorf("sign-up with %q: %v", pw, err)
 		}
 	}
+	// A citizen's own sign-up refuses it too (judged there once the
+	// address's sign-up limit let the request in), and sends nothing.
+	if err := f.svc.SignUp(fromIP("198.51.100.7"), identity.NewAccount{Email: "anna.rossi2@example.org", Password: "AnnaRossi1985", Name: "Anna Rossi"}); apperr.ReasonOf(err) != "guessable_password" {
+		t.Errorf("sign-up with the name and a year: %v, want guessable_password", err)
+	}
 	// The length is judged first, as before: a short one says so.
 	if _, err := f.svc.Register(ctx, identity.NewAccount{Email: email, Password: "aaaa", Name: "Anna Rossi"}); apperr.ReasonOf(err) != "weak_password" {
 		t.Errorf("a short password: %v, want weak_password", err)

@@ -94,6 +94,7 @@ func (s *Service) ResetPassword(ctx context.Context, token, newPassword string) 
 	if err := checkPasswordLength(newPassword); err != nil {
 		return err
 	}
+	var a Account
 	err := s.store.View(ctx, func(tx Tx) error {
 		t, err := tx.EmailTokenByHash(ctx, secretHash(token), PurposeReset, s.now())
 		if apperr.Has(err, apperr.NotFound) {
@@ -102,15 +103,15 @@ func (s *Service) ResetPassword(ctx context.Context, token, newPassword string) 
 		if err != nil {
 			return fmt.Errorf("read e-mail token: %w", err)
 		}
-		a, err := s.resetAccount(ctx, tx.AccountByID, t)
-		if err != nil {
-			return err
-		}
-		// Judged once the token is known good: the estimate costs
-		// milliseconds, which made-up tokens must not buy.
-		return checkGuessable(newPassword, a.Email, a.Name)
+		a, err = s.resetAccount(ctx, tx.AccountByID, t)
+		return err
 	})
 	if err != nil {
+		return err
+	}
+	// Judged once the token is known good, and outside the read: the
+	// estimate costs milliseconds, which made-up tokens must not buy.
+	if err := checkGuessable(newPassword, a.Email, a.Name); err != nil {
 		return err
 	}
 	hash := s.hash(newPassword)

@@ -33,8 +33,8 @@ func (s *Service) SignUp(ctx context.Context, n NewAccount) error {
 		return apperr.R(apperr.Invalid, "bad_grant", "Roles cannot be chosen at sign-up.")
 	}
 	n.Grants = []Grant{{Role: RoleCitizen}}
-	if err := n.Validate(); err != nil {
-		return err
+	if problems := n.Problems(); len(problems) > 0 {
+		return problems[0]
 	}
 	defer s.answerAtFloor(ctx, time.Now())
 	ip := audit.OriginFrom(ctx).IP
@@ -53,6 +53,11 @@ func (s *Service) SignUp(ctx context.Context, n NewAccount) error {
 		if !ok {
 			return tooMany(errTooManySignups, freeAt.Sub(now))
 		}
+	}
+	// Judged once the address's limit let the sign-up in: the estimate
+	// costs milliseconds, which anyone could otherwise ask for unbounded.
+	if err := checkGuessable(n.Password, n.Email, n.Name); err != nil {
+		return err
 	}
 	emailNorm := NormalizeEmail(n.Email)
 	send, err := s.reserveMail(ctx, emailNorm, ip)
