@@ -98,7 +98,7 @@ func registered(m *mobility.Service, log *slog.Logger) func(http.ResponseWriter,
 		out := RegisteredStation{Station: st}
 		ic, err := m.IssueStationCredential(r.Context(), c, st.ID)
 		if err != nil {
-			if apperr.CodeOf(err) == apperr.Internal {
+			if apperr.IsServerFault(err) {
 				log.ErrorContext(r.Context(), "issue the credential of a new station", slog.String("station", st.ID), slog.Any("error", err))
 			}
 			p := httpx.ProblemOf(err, r.URL.Path+"/"+st.ID+"/credential")

@@ -29,7 +29,7 @@ func (s *homePages) handleLanguage(w http.ResponseWriter, r *http.Request) {
 				// (an account disabled since the session was checked)
 				// is not the hub's failure.
 				level := slog.LevelInfo
-				if apperr.CodeOf(err) == apperr.Internal {
+				if apperr.IsServerFault(err) {
 					level = slog.LevelError
 				}
 				s.log.Log(r.Context(), level, "save the account's language", slog.String("account", c.AccountID), slog.Any("error", err))

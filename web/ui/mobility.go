@@ -299,7 +299,7 @@ func (s *bikePages) handleBikeUnlock(w http.ResponseWriter, r *http.Request, c i
 		http.Redirect(w, r, "/bikes/rides/"+ride.ID, http.StatusSeeOther)
 		return
 	}
-	if apperr.CodeOf(err) == apperr.Internal {
+	if apperr.IsServerFault(err) {
 		s.pageError(w, r, err)
 		return
 	}

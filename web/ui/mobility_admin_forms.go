@@ -272,7 +272,7 @@ func (s *bikeAdminPages) bikeAdminSave(k bikeAdminKind, edit bool) pageHandler {
 			err = save(ctx)
 		}
 		if err != nil {
-			if apperr.CodeOf(err) == apperr.Internal {
+			if apperr.IsServerFault(err) {
 				s.pageError(w, r, err)
 				return
 			}

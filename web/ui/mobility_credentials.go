@@ -157,7 +157,7 @@ func (s *bikePages) showSecret(w http.ResponseWriter, r *http.Request, c identit
 func (s *bikePages) issueOnRegistration(w http.ResponseWriter, r *http.Request, c identity.Caller, id string) {
 	ic, err := s.mobility.IssueStationCredential(r.Context(), c, id)
 	if err != nil {
-		if apperr.CodeOf(err) == apperr.Internal {
+		if apperr.IsServerFault(err) {
 			s.pageError(w, r, err)
 			return
 		}

@@ -187,7 +187,7 @@ func (p *participationPages) mergedLabel(r *http.Request, id string) string {
 	}
 	pub, err := p.svc.PublicReport(r.Context(), id)
 	if err != nil {
-		if apperr.CodeOf(err) == apperr.Internal {
+		if apperr.IsServerFault(err) {
 			p.log.ErrorContext(r.Context(), "read the report a duplicate went into", slog.String("report", id), slog.Any("error", err))
 		}
 		return ""

@@ -323,7 +323,7 @@ func (s *theatrePages) handleOrderCancel(w http.ResponseWriter, r *http.Request,
 // orderRefused shows the order again with why the action was refused; an
 // order that is not the caller's, or a failure, is the error page.
 func (s *theatrePages) orderRefused(w http.ResponseWriter, r *http.Request, c identity.Caller, id string, err error) {
-	if apperr.CodeOf(err) == apperr.Internal || apperr.Has(err, apperr.NotFound) {
+	if apperr.IsServerFault(err) || apperr.Has(err, apperr.NotFound) {
 		s.pageError(w, r, err)
 		return
 	}

@@ -187,7 +187,7 @@ func (s *homePages) handleWallet(w http.ResponseWriter, r *http.Request, c ident
 		if it.HasQR {
 			card.QR, err = s.cardQR(r, c, it)
 			if err != nil {
-				if apperr.CodeOf(err) == apperr.Internal {
+				if apperr.IsServerFault(err) {
 					s.log.ErrorContext(ctx, "wallet item QR", slog.String("kind", it.Kind), slog.String("item", it.ID), slog.Any("error", err))
 				}
 				card.QRProblem = l.ErrorText(err)

@@ -183,7 +183,7 @@ func (p *payPages) testTopUp(w http.ResponseWriter, r *http.Request, c identity.
 func (p *payPages) topUpFailed(w http.ResponseWriter, r *http.Request, page topUpPage, err error) {
 	l := p.locale(r)
 	switch {
-	case apperr.CodeOf(err) == apperr.Internal:
+	case apperr.IsServerFault(err):
 		p.pageError(w, r, err)
 		return
 	case apperr.Has(err, apperr.Conflict) && (strings.HasPrefix(apperr.ReasonOf(err), "idempotency_key") || apperr.ReasonOf(err) == "ledger_key_reused"):
