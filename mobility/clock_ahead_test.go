@@ -66,6 +66,16 @@ func TestAStationRefusedForItsClockAheadIsNamed(t *testing.T) {
 		if !o.ClockOff || o.ClockLagMS == nil || *o.ClockLagMS > -(5*time.Minute-10*time.Second).Milliseconds() || *o.ClockLagMS < -(5*time.Minute).Milliseconds() {
 			t.Errorf("overview of the station 5 minutes ahead: clock off %v, lag %v ms", o.ClockOff, o.ClockLagMS)
 		}
+		// A second refusal within the minute is counted, not recorded
+		// again: the overview keeps the first one's lead.
+		first := *o.ClockLagMS
+		send(time.Now().Add(4 * time.Minute))
+		testutil.Eventually(t, 10*time.Second, "the second refusal counted", func() bool {
+			return mqtttest.Counter(t, e.Metrics, "cityhub_mqtt_refused_total", "future_ts") == 2
+		})
+		if o := overviewOf(t, e.Svc, ahead); o.ClockLagMS == nil || *o.ClockLagMS != first {
+			t.Errorf("a second refusal within the minute was recorded: lag %v ms, want the first's %d", o.ClockLagMS, first)
+		}
 		if f := overviewOf(t, e.Svc, fine); f.ClockRefused {
 			t.Errorf("a station in time is named refused: %+v", f)
 		}
@@ -91,6 +101,9 @@ func TestClockAheadRefusalLastsUntilTakenOrForgotten(t *testing.T) {
 		}
 		if err := r.svc.StationClockAhead(ctx, identity.System(), "no-such-station", r.now, 3*time.Minute); err != nil {
 			t.Fatalf("an unknown station: %v", err)
+		}
+		if st := r.state("no-such-station"); st.StationID != "" {
+			t.Fatalf("an unknown station got a state: %+v", st)
 		}
 		if err := r.svc.StationClockAhead(ctx, identity.System(), r.other, r.now, 3*time.Minute); err != nil {
 			t.Fatal(err)

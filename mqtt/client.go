@@ -442,16 +442,29 @@ type ClockAheadSink interface {
 	StationClockAhead(ctx context.Context, c identity.Caller, station string, at time.Time, by time.Duration) error
 }
 
-// noteClockAhead tells the sink of a refused stamp; a failure is logged and
-// otherwise changes nothing (the metric and the log have it already).
-func (c *Client) noteClockAhead(station string, received time.Time, by time.Duration) {
+// clockAhead is a station's message refused at received for a stamp by
+// ahead of the hub's clock.
+type clockAhead struct {
+	station  string
+	received time.Time
+	by       time.Duration
+}
+
+// noteClockAhead tells the sink of a batch's refused stamps, all within
+// one bound of 5 s; a failure is logged once and otherwise changes nothing
+// (the metric and the log have it already), and the rest wait for the
+// station's next refusal a minute on.
+func (c *Client) noteClockAhead(notes []clockAhead) {
 	sink, ok := c.sink.(ClockAheadSink)
-	if !ok {
+	if !ok || len(notes) == 0 {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := sink.StationClockAhead(ctx, identity.System(), station, received, by); err != nil {
-		c.log.Warn("note a station's clock ahead", slog.String("station", station), slog.Any("error", err))
+	for _, n := range notes {
+		if err := sink.StationClockAhead(ctx, identity.System(), n.station, n.received, n.by); err != nil {
+			c.log.Warn("note a station's clock ahead", slog.String("station", n.station), slog.Int("notes", len(notes)), slog.Any("error", err))
+			return
+		}
 	}
 }

@@ -389,12 +389,21 @@ func (c *Client) ingestOnce() bool {
 	good := make([]mobility.Telemetry, 0, len(batch))
 	var settled int64
 	var keep []*parked
+	var ahead []clockAhead
+	var refused int
+	// Recorded once the batch's telemetry is applied: a database that is
+	// slow or down must not hold that up for a station's clock. Counted
+	// after, so that a count read says its refusals were recorded too.
+	defer func() {
+		c.noteClockAhead(ahead)
+		c.metrics.refused.WithLabelValues("future_ts").Add(float64(refused))
+	}()
 	for i, p := range batch {
 		switch err := errs[i]; {
 		case errors.Is(err, mobility.ErrFutureTS):
-			c.metrics.refused.WithLabelValues("future_ts").Inc()
+			refused++
 			if c.logMalformed(p.station, c.topics.Station(p.station, p.kind), err) {
-				c.noteClockAhead(p.station, p.received, decoded[i].TS().Sub(p.received))
+				ahead = append(ahead, clockAhead{p.station, p.received, decoded[i].TS().Sub(p.received)})
 			}
 			settled += p.weight
 		case err != nil:
