@@ -667,7 +667,11 @@ func (s *Service) LastMoveIs(ctx context.Context, c identity.Caller, id, kind, t
 	if err != nil {
 		return false, err
 	}
-	note = strings.TrimSpace(lineBreaks.Replace(note))
+	// Cleaned as ChangeStatus and Merge clean it; one they would refuse
+	// is no move the report made.
+	if note, err = cleanText(note, 0, MaxNoteLen, "bad_note", "note"); err != nil {
+		return false, nil
+	}
 	for i := len(v.Changes) - 1; i >= 0; i-- {
 		switch ch := v.Changes[i]; ch.Kind {
 		case ChangeStatus, ChangeMerged, ChangeReopened:
