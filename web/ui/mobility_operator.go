@@ -271,7 +271,8 @@ func (s *bikePages) operatorStation(r *http.Request, c identity.Caller, id strin
 		case d.Dock > len(rows):
 			// Reported, not registered (docs/mqtt.md): kept for the
 			// operator, after the registered docks.
-			beyond = append(beyond, operatorDockRow{Number: d.Dock, BikeID: d.BikeID, Battery: d.Battery, Fault: d.Fault, InService: true, Reported: true, Beyond: true})
+			beyond = append(beyond, operatorDockRow{Number: d.Dock, BikeID: d.BikeID, Battery: d.Battery, Fault: d.Fault, InService: true, Reported: true, Beyond: true,
+				OnRide: d.BikeID != "" && snap.OnRide(d.BikeID)})
 		}
 	}
 	slices.SortFunc(beyond, func(a, b operatorDockRow) int { return cmp.Compare(a.Number, b.Number) })
